@@ -1,0 +1,374 @@
+"""agentops.yaml: load, validate with file:line:field errors, defaults for everything.
+
+Sections are frozen dataclasses; the loader walks the YAML node tree (so it knows line
+numbers) and converts each value by the dataclass field's type. Unknown keys are errors:
+a typo must not silently turn a safety limit off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from agentops.errors import ConfigError
+
+CONFIG_NAME = "agentops.yaml"
+Backend = Literal["claude", "codex", "aider", "command"]
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    name: str
+    backend: Backend = "claude"
+    capabilities: tuple[str, ...] = ()
+    max_concurrent: int = 1
+    # command backend: argv with placeholders {prompt_file} {worktree} {issue} {repo} {branch}
+    command: tuple[str, ...] = ()
+    executable: str | None = None  # override the backend's executable (path or name)
+    model: str | None = None
+    max_turns: int = 40
+    timeout_s: int = 1800
+    max_cost_usd: float | None = None  # per run
+    permission_mode: str = "acceptEdits"
+    env_allow: tuple[str, ...] = ()  # environment variables passed through to the agent
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    name: str
+    run: tuple[str, ...]
+    timeout_s: int = 900
+    required: bool = True
+    junit: tuple[str, ...] = ()  # JUnit XML report paths (globs) relative to the worktree
+    coverage: str | None = None  # coverage.xml | lcov.info | coverage.json
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ThresholdsConfig:
+    min_coverage: float | None = None  # percent
+    max_coverage_drop: float | None = None  # percentage points vs base
+    max_failures: int = 0
+
+
+@dataclass(frozen=True)
+class TestConfig:
+    approve: bool = False
+    request_changes: bool = False
+    history: int = 20
+    flaky_reruns: int = 1
+    status_context: str = "agentops/test"
+
+
+@dataclass(frozen=True)
+class RepositoryConfig:
+    name: str  # owner/name
+    default_branch: str | None = None
+    gates: tuple[GateConfig, ...] = ()
+    thresholds: ThresholdsConfig | None = None
+    path: str | None = None  # local checkout, for scout --local and test
+
+
+@dataclass(frozen=True)
+class HealthCheckConfig:
+    url: str
+    method: str = "GET"
+    expect_status: int = 200
+    expect_json: Mapping[str, Any] = field(default_factory=dict)  # dotted path -> expected value
+    body_regex: str | None = None
+    timeout_s: float = 5.0
+    retries: int = 3
+    retry_delay_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    duration_s: float = 0.0
+    interval_s: float = 15.0
+    max_failures: int = 0
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    start: str  # ISO-8601 datetime, or cron-like "Fri 16:00"
+    end: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    deploy: tuple[str, ...]
+    rollback: tuple[str, ...] = ()  # empty: redeploy the previous successful sha with `deploy`
+    health_checks: tuple[HealthCheckConfig, ...] = ()
+    monitor: MonitorConfig = field(default_factory=MonitorConfig)
+    required_checks: tuple[str, ...] = ()  # status contexts / check names that must be green
+    freeze: tuple[FreezeWindow, ...] = ()
+    timeout_s: int = 1800
+    cwd: str | None = None
+    env_allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    monthly_usd: float | None = None
+    per_task_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class ClaimsConfig:
+    lease_minutes: int = 60
+    settle_seconds: float = 2.0
+    approval_label: str = "agentops:approved"
+    max_attempts: int = 3
+    backoff_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class ScoutConfig:
+    checks: tuple[str, ...] = ("ci", "dependabot", "coverage", "stale-prs", "overdue-tasks")
+    stale_days: int = 14
+    comment_interval_hours: int = 24
+    concurrency: int = 8
+    min_coverage: float | None = None
+    min_rate_remaining: int = 100
+    include_forks: bool = False
+    include_archived: bool = False
+
+
+@dataclass(frozen=True)
+class CodeConfig:
+    worktrees: str = ".agentops/worktrees"
+    max_rounds: int = 3
+    reviewers: tuple[str, ...] = ()
+    conventions: tuple[str, ...] = ("AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md")
+    draft: bool = False
+    secrets: tuple[str, ...] = ()  # env var names whose values are redacted everywhere
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    window_days: int = 7
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    version: int = 1
+    agents: tuple[AgentConfig, ...] = ()
+    repositories: tuple[RepositoryConfig, ...] = ()
+    gates: tuple[GateConfig, ...] = ()
+    thresholds: ThresholdsConfig = field(default_factory=ThresholdsConfig)
+    test: TestConfig = field(default_factory=TestConfig)
+    environments: Mapping[str, EnvironmentConfig] = field(default_factory=dict)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    scout: ScoutConfig = field(default_factory=ScoutConfig)
+    code: CodeConfig = field(default_factory=CodeConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    path: str | None = None  # where it was loaded from (None: defaults)
+
+    def agent(self, name: str) -> AgentConfig | None:
+        return next((a for a in self.agents if a.name == name), None)
+
+    def repository(self, name: str) -> RepositoryConfig | None:
+        return next((r for r in self.repositories if r.name.lower() == name.lower()), None)
+
+
+# --------------------------------------------------------------------------------------------
+def find_config_path(root: Path | None, explicit: str | None, env: Mapping[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env.get("AGENTOPS_CONFIG"):
+        return Path(env["AGENTOPS_CONFIG"])
+    candidate = (root or Path.cwd()) / CONFIG_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_config(path: Path | None, *, required: bool = False) -> Config:
+    if path is None:
+        return Config()
+    if not path.exists():
+        if required:
+            raise ConfigError(str(path), "config file not found", hint="run `agentops init` to create one")
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read: {exc}") from exc
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, source: str = CONFIG_NAME) -> Config:
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(source, f"invalid YAML: {exc.problem or exc}", line=line) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, f"invalid YAML: {exc}") from exc
+    if node is None:
+        return Config(path=source)
+    conv = _Converter(source)
+    cfg = conv.convert(node, Config, "")
+    assert isinstance(cfg, Config)
+    cfg = dataclasses.replace(cfg, path=source)
+    _check_semantics(cfg, conv, node)
+    return cfg
+
+
+def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
+    if cfg.version != 1:
+        raise ConfigError(conv.source, f"unsupported version {cfg.version} (this agentops reads version 1)",
+                          field="version", line=conv.line_of(root, "version"))
+    seen: set[str] = set()
+    for i, a in enumerate(cfg.agents):
+        where = f"agents[{i}]"
+        if a.name in seen:
+            raise ConfigError(conv.source, f"duplicate agent name {a.name!r}", field=f"{where}.name",
+                              line=conv.lines.get(f"{where}.name"))
+        seen.add(a.name)
+        if a.backend == "command" and not a.command:
+            raise ConfigError(conv.source, "backend 'command' needs a `command` argv list",
+                              field=f"{where}.command", line=conv.lines.get(where))
+        if a.max_concurrent < 1:
+            raise ConfigError(conv.source, "must be at least 1", field=f"{where}.max_concurrent",
+                              line=conv.lines.get(f"{where}.max_concurrent"))
+    for i, r in enumerate(cfg.repositories):
+        if r.name.count("/") != 1 or not all(r.name.split("/")):
+            raise ConfigError(conv.source, f"{r.name!r} is not OWNER/NAME", field=f"repositories[{i}].name",
+                              line=conv.lines.get(f"repositories[{i}].name") or conv.lines.get(f"repositories[{i}]"))
+    for name, env in cfg.environments.items():
+        if not env.deploy:
+            raise ConfigError(conv.source, "needs a non-empty argv list", field=f"environments.{name}.deploy",
+                              line=conv.lines.get(f"environments.{name}"))
+
+
+class _Converter:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines: dict[str, int] = {}
+
+    def fail(self, node: Any, where: str, message: str) -> ConfigError:
+        return ConfigError(self.source, message, line=node.start_mark.line + 1, field=where or None)
+
+    def line_of(self, node: Any, key: str) -> int | None:
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            for k, _v in node.value:
+                if k.value == key:
+                    return int(k.start_mark.line) + 1
+        return None
+
+    def convert(self, node: Any, tp: Any, where: str) -> Any:
+        import yaml
+
+        self.lines.setdefault(where, node.start_mark.line + 1)
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            non_none = [a for a in args if a is not type(None)]
+            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+                if type(None) in args:
+                    return None
+            if len(non_none) == 1:
+                return self.convert(node, non_none[0], where)
+            raise self.fail(node, where, "unsupported union")  # not used by the schema
+        if origin is Literal:
+            val = self.scalar(node, where, str)
+            if val not in args:
+                raise self.fail(node, where, f"must be one of {', '.join(map(str, args))} (got {val!r})")
+            return val
+        if dataclasses.is_dataclass(tp):
+            return self.dataclass(node, tp, where)
+        if origin is tuple:
+            item_tp = args[0]
+            if isinstance(node, yaml.ScalarNode) and item_tp is str and node.tag == "tag:yaml.org,2002:str":
+                return (node.value,)  # a single string where a list is expected: accept it
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, where, f"expected a list, got {_kind(node)}")
+            return tuple(self.convert(n, item_tp, f"{where}[{i}]") for i, n in enumerate(node.value))
+        if origin in (Mapping, dict) or tp is Mapping:
+            key_tp, val_tp = args if args else (str, Any)
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, where, f"expected a mapping, got {_kind(node)}")
+            out: dict[str, Any] = {}
+            for k, v in node.value:
+                key = self.scalar(k, where, str)
+                sub = f"{where}.{key}" if where else key
+                out[key] = self.convert(v, val_tp, sub)
+            return out
+        if tp is Any:
+            return yaml.safe_load(yaml.serialize(node))
+        if tp in (str, int, float, bool):
+            return self.scalar(node, where, tp)
+        raise self.fail(node, where, f"unsupported type {tp!r}")
+
+    def scalar(self, node: Any, where: str, tp: type) -> Any:
+        import yaml
+
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, where, f"expected {tp.__name__}, got {_kind(node)}")
+        value = yaml.safe_load(yaml.serialize(node))
+        if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool) and where.endswith("name"):
+            return str(value)
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            raise self.fail(node, where, f"expected {tp.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    def dataclass(self, node: Any, tp: Any, where: str) -> Any:
+        import yaml
+
+        fields = {f.name: f for f in dataclasses.fields(tp) if f.name != "path" or tp is not Config}
+        hints = typing.get_type_hints(tp)
+        # A bare string is shorthand for the first field (e.g. repositories: [owner/name]).
+        if isinstance(node, yaml.ScalarNode) and tp is RepositoryConfig:
+            return RepositoryConfig(name=self.scalar(node, f"{where}.name", str))
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, where, f"expected a mapping, got {_kind(node)}")
+        kwargs: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            key = self.scalar(knode, where, str)
+            sub = f"{where}.{key}" if where else key
+            if key not in fields:
+                known = ", ".join(sorted(fields))
+                raise ConfigError(self.source, f"unknown key (known: {known})", line=knode.start_mark.line + 1,
+                                  field=sub)
+            if key in kwargs:
+                raise ConfigError(self.source, "duplicate key", line=knode.start_mark.line + 1, field=sub)
+            self.lines[sub] = knode.start_mark.line + 1
+            kwargs[key] = self.convert(vnode, hints[key], sub)
+        for name, f in fields.items():
+            if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(self.source, "required field is missing", line=node.start_mark.line + 1,
+                                  field=f"{where}.{name}" if where else name)
+        return tp(**kwargs)
+
+
+def _kind(node: Any) -> str:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"{node.value!r}"
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_env() -> dict[str, str]:
+    return dict(os.environ)

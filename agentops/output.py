@@ -1,0 +1,177 @@
+"""Where output goes: rich for humans on stderr, one JSON document on stdout for machines,
+and GitHub Actions workflow commands (annotations, masks, step summary, outputs) when in Actions.
+
+Commands return values; the CLI layer hands them to an Output. Nothing else prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from agentops.redact import Redactor
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_jsonable(value: Any) -> Any:
+    """dataclasses, tuples, sets and paths to plain JSON values (sorted sets, ISO datetimes)."""
+    import dataclasses
+    import datetime as dt
+    from pathlib import PurePath
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(to_jsonable(v) for v in value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "value") and type(value).__module__ != "builtins" and hasattr(type(value), "__members__"):
+        return value.value  # Enum
+    return value
+
+
+@dataclass
+class Output:
+    json_mode: bool = False
+    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    err: IO[str] = field(default_factory=lambda: sys.stderr)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    redactor: Redactor = field(default_factory=Redactor)
+    quiet: bool = False
+    _console: Any = None
+    _masked: set[str] = field(default_factory=set)
+
+    @property
+    def in_actions(self) -> bool:
+        return self.env.get("GITHUB_ACTIONS") == "true"
+
+    @property
+    def is_tty(self) -> bool:
+        isatty = getattr(self.err, "isatty", None)
+        return bool(isatty and isatty())
+
+    @property
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            no_color = "NO_COLOR" in self.env or not self.is_tty
+            self._console = Console(file=self.err, no_color=no_color, highlight=False,
+                                    force_terminal=None if self.is_tty else False, soft_wrap=not self.is_tty)
+        return self._console
+
+    # -- human output (stderr) -------------------------------------------------------
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(self.redactor.redact(message), markup=False)
+
+    def step(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(f"[bold cyan]==>[/] {_rich_escape(self.redactor.redact(message))}")
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(f"[green]✓[/] {_rich_escape(self.redactor.redact(message))}")
+
+    def warn(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.console.print(f"[yellow]warning:[/] {_rich_escape(self.redactor.redact(message))}")
+        if self.in_actions:
+            self.annotation("warning", message, file=file, line=line)
+
+    def error(self, message: str, *, hint: str | None = None, file: str | None = None,
+              line: int | None = None) -> None:
+        self.console.print(f"[bold red]error:[/] {_rich_escape(self.redactor.redact(message))}")
+        if hint:
+            self.console.print(f"[dim]hint:[/] {_rich_escape(self.redactor.redact(hint))}")
+        if self.in_actions:
+            self.annotation("error", message, file=file, line=line)
+
+    def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if self.quiet:
+            return
+        from rich.table import Table
+
+        t = Table(title=title, show_lines=False)
+        for c in columns:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*(_rich_escape(self.redactor.redact("" if v is None else str(v))) for v in r))
+        self.console.print(t)
+
+    # -- machine output (stdout) ------------------------------------------------------
+    def emit(self, data: Any) -> None:
+        """Print exactly one JSON document on stdout (only in --json mode)."""
+        if self.json_mode:
+            text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False)
+            self.out.write(self.redactor.redact(text) + "\n")
+            self.out.flush()
+
+    # -- GitHub Actions ---------------------------------------------------------------
+    def annotation(self, level: str, message: str, *, file: str | None = None, line: int | None = None,
+                   title: str | None = None) -> None:
+        props = []
+        if file:
+            props.append(f"file={_escape_property(file)}")
+        if line:
+            props.append(f"line={line}")
+        if title:
+            props.append(f"title={_escape_property(title)}")
+        prop = (" " + ",".join(props)) if props else ""
+        # Workflow commands are read from stdout; in --json mode stdout is reserved for the
+        # document, so annotations go to stderr, which the runner also scans.
+        stream = self.err if self.json_mode else self.out
+        stream.write(f"::{level}{prop}::{_escape_data(self.redactor.redact(message))}\n")
+        stream.flush()
+
+    def mask(self, secret: str) -> None:
+        """Register a secret: masked in Actions logs, redacted from everything we print."""
+        if not secret or secret in self._masked:
+            return
+        self._masked.add(secret)
+        self.redactor.add(secret)
+        if self.in_actions:
+            stream = self.err if self.json_mode else self.out
+            stream.write(f"::add-mask::{_escape_data(secret)}\n")
+            stream.flush()
+
+    def summary(self, markdown: str) -> None:
+        path = self.env.get("GITHUB_STEP_SUMMARY")
+        if self.in_actions and path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(self.redactor.redact(markdown).rstrip("\n") + "\n")
+
+    def set_output(self, name: str, value: str) -> None:
+        path = self.env.get("GITHUB_OUTPUT")
+        if not (self.in_actions and path):
+            return
+        value = self.redactor.redact(value)
+        with open(path, "a", encoding="utf-8") as fh:
+            if "\n" in value or "\r" in value:
+                delim = f"ghadelimiter_{uuid.uuid4()}"
+                fh.write(f"{name}<<{delim}\n{value}\n{delim}\n")
+            else:
+                fh.write(f"{name}={value}\n")
+
+
+def _rich_escape(text: str) -> str:
+    return text.replace("[", r"\[")
