@@ -48,4 +48,5 @@ def try_run(repo: Any, *args: str) -> tuple[int, str, str]:
         status, out, err = repo.git.execute(["git", *args], with_extended_output=True, with_exceptions=False)
         return int(status), str(out).strip(), str(err).strip()
     except git.GitCommandError as exc:
-        return int(exc.status or 1), "", str(exc.stderr or exc)
+        status = exc.status if isinstance(exc.status, int) else 1
+        return status, "", str(exc.stderr or exc)

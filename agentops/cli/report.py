@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
+from agentops.context import Context
+from agentops.errors import BadInput
+
+if TYPE_CHECKING:
+    from agentops.commands.report import ReportResult
+
+_FORMATS = ("table", "markdown", "json")
+
+
+@app.command("report")
+def report_cmd(
+    since: Annotated[str | None, typer.Option("--since", help="Window: 7d, 30d, 2w, 12h or a date YYYY-MM-DD "
+                                              "(default: report.window_days).", show_default=False)] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment for the DORA metrics "
+                                            "(default: report.environment, else every environment).",
+                                            show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table (rich dashboard on stderr), markdown "
+                                     "(GitHub-flavoured, on stdout) or json.")] = "table",
+    publish: Annotated[bool, typer.Option("--publish", help="Update the repository's 'Agent Ops report' issue "
+                                          "and its comment for today.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Use cached PR data only; no GitHub requests.")] = False,
+    weeks: Annotated[int, typer.Option("--weeks", help="Weeks in the trend charts.")] = 8,
+    repo: RepoOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """DORA metrics, agent performance, delivery and cost from the state logs and GitHub."""
+    from agentops.commands.report import ReportOptions, run
+
+    fmt = "json" if json else fmt.lower()
+    ctx = make_context(json_mode=fmt == "json", repo=repo)
+
+    def body() -> ReportResult:
+        if fmt not in _FORMATS:
+            raise BadInput(f"--format: {fmt!r} is not one of {', '.join(_FORMATS)}")
+        if publish and offline:
+            raise BadInput("--publish needs GitHub; drop --offline")
+        return run(ReportOptions(since=since, environment=env, repo=repo, offline=offline, publish=publish,
+                                 weeks=weeks), ctx)
+
+    def render(result: ReportResult) -> None:
+        show(ctx, result, fmt)
+
+    execute(ctx, body, render)
+
+
+def show(ctx: Context, result: ReportResult, fmt: str) -> None:
+    from agentops.domain.dora import iso
+    from agentops.domain.report_render import (
+        AGENT_HEADERS,
+        DORA_HEADERS,
+        agent_rows,
+        dora_rows,
+        summary_rows,
+        terminal_trends,
+    )
+
+    out = ctx.output
+    out.summary(result.markdown)  # no-op outside GitHub Actions
+    if fmt == "json":
+        out.emit(result)
+        return
+    if fmt == "markdown":
+        out.out.write(out.redactor.redact(result.markdown))
+        out.out.flush()
+    else:
+        r = result.report
+        out.step(f"Agent Ops report {iso(r.window_start)} → {iso(r.window_end)} ({r.window_days:g} days)")
+        if not r.environments:
+            out.info("DORA: no data (no deployments or incidents recorded)")
+        for e in r.environments:
+            out.table(f"DORA · {e.dora.environment}", DORA_HEADERS, dora_rows(e.dora))
+            if e.dora.open_incidents:
+                ids = e.dora.open_incidents
+                more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+                out.warn(f"open incidents ({e.dora.environment}): {', '.join(ids[:10])}{more}")
+        out.table("Agents, delivery and cost", ("Measure", "Value"), summary_rows(r.agents))
+        if r.agents.agents.agents:
+            out.table("Per agent", AGENT_HEADERS, agent_rows(r.agents))
+        out.table(f"Weekly trend (last {len(r.agents.trend.week_starts)} weeks)", ("Series", "Trend", "Latest"),
+                  terminal_trends(r))
+    for s in result.pr_sync:
+        if s.status == "skipped" and s.reason != "offline":
+            out.warn(f"PR data for {s.repo} not refreshed: {s.reason}")
+    if result.published:
+        p = result.published
+        verb = "created" if p.issue_created else "updated"
+        out.success(f"report issue {p.repo}#{p.issue} {verb}; today's comment "
+                    f"{'created' if p.comment_created else 'updated'} {p.issue_url}")

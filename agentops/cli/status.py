@@ -1,0 +1,34 @@
+from agentops.cli import JsonOpt, app, execute, make_context
+from agentops.commands import status as cmd
+
+
+@app.command("status")
+def status_cmd(json: JsonOpt = False) -> None:
+    """Show the local state: task queue, agents, recent deployments, open incidents (no network)."""
+    ctx = make_context(json_mode=json)
+
+    def render(r: cmd.StatusResult) -> None:
+        out = ctx.output
+        if json:
+            out.emit(r)
+            return
+        now = ctx.clock()
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.task_counts.items())) or "empty"
+        out.info(f"state: {r.state_dir}")
+        out.table(f"Task queue ({counts})", ["task", "status", "priority", "agent", "lease", "title"],
+                  [[t["key"], t["status"], t["priority"] or "", t["agent"] or "",
+                    cmd.age(t["lease_expires"], now), t["title"]] for t in r.tasks[:50]])
+        if r.agents:
+            out.table("Agents", ["agent", "active", "last seen"],
+                      [[a["name"], a.get("active_tasks", ""), cmd.age(a.get("heartbeat"), now)] for a in r.agents])
+        out.table("Recent deployments", ["env", "sha", "status", "finished"],
+                  [[d.get("environment"), str(d.get("sha", ""))[:10], d.get("status"),
+                    cmd.age(d.get("finished_at"), now)] for d in r.deployments])
+        if r.open_incidents:
+            out.table("Open incidents", ["incident", "env", "severity", "opened"],
+                      [[i.get("id"), i.get("environment"), i.get("severity"), cmd.age(i.get("opened_at"), now)]
+                       for i in r.open_incidents])
+        else:
+            out.info("no open incidents")
+
+    execute(ctx, lambda: cmd.run(cmd.StatusOptions(), ctx), render)

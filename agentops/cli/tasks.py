@@ -1,0 +1,65 @@
+"""`agentops tasks` (sync + list the queue) and `agentops plan` (waves of the DAG)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agentops.cli import JsonOpt, app, execute, make_context
+from agentops.commands import plan as plan_cmd
+from agentops.commands import tasks as tasks_cmd
+
+ReposOpt = Annotated[list[str] | None, typer.Option("--repo", "-R", help="OWNER/NAME (repeatable; default: "
+                                                    "$GITHUB_REPOSITORY, else the git remote origin).")]
+
+
+@app.command("tasks")
+def tasks(
+    repo: ReposOpt = None,
+    full: Annotated[bool, typer.Option("--full", help="Ignore stored ETags and re-read every open task.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Do not write labels or comments on GitHub.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Sync open `agent-task` issues into the task queue and show it, most urgent first."""
+    ctx = make_context(json_mode=json)
+
+    def render(r: tasks_cmd.TasksResult) -> None:
+        if json:
+            ctx.output.emit(r)
+            return
+        ctx.output.table(f"tasks ({', '.join(r.repos)})", ["task", "status", "priority", "agent", "deadline", "why"],
+                         [(t.key, t.status, t.priority, t.agent, t.deadline or "", t.reason or "") for t in r.tasks])
+        for cycle in r.cycles:
+            ctx.output.warn("dependency cycle: " + " -> ".join((*cycle, cycle[0])))
+
+    execute(ctx, lambda: tasks_cmd.run(tasks_cmd.TasksOptions(tuple(repo or ()), full=full, dry_run=dry_run), ctx),
+            render)
+
+
+@app.command("plan")
+def plan(
+    repo: ReposOpt = None,
+    no_sync: Annotated[bool, typer.Option("--no-sync", help="Use the task queue as stored.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Show the dependency DAG as waves of tasks that can run in parallel."""
+    ctx = make_context(json_mode=json)
+
+    def render(r: plan_cmd.PlanResult) -> None:
+        if json:
+            ctx.output.emit(r)
+            return
+        for i, wave in enumerate(r.waves, start=1):
+            ctx.output.table(f"wave {i}", ["task", "status", "priority", "agent", "to", "depends on"],
+                             [(t.key, t.status, t.priority, t.agent, t.assigned_to or "", ", ".join(t.dependencies))
+                              for t in wave])
+        if r.held:
+            ctx.output.table("held (dependency cycle)", ["task", "depends on"],
+                             [(t.key, ", ".join(t.dependencies)) for t in r.held])
+        for cycle in r.cycles:
+            ctx.output.warn("dependency cycle: " + " -> ".join((*cycle, cycle[0])))
+        if not r.waves and not r.held:
+            ctx.output.info("no open tasks")
+
+    execute(ctx, lambda: plan_cmd.run(plan_cmd.PlanOptions(tuple(repo or ()), sync=not no_sync), ctx), render)

@@ -1,0 +1,34 @@
+"""The spend guard: `ensure_budget(ctx, task_key)` before any new claim or agent run.
+
+Spend is what the `costs` log says; a run whose cost the CLI did not report adds nothing,
+so the per-run cap (agents[].max_cost_usd) and the turn cap are the guard for those.
+"""
+
+from __future__ import annotations
+
+from agentops.context import Context
+from agentops.domain.budget import Spend, compute, month_start
+from agentops.errors import WorkFailed
+from agentops.state import docs
+
+
+def spend(ctx: Context, task_key: str | None = None) -> Spend:
+    cfg = ctx.config.budget
+    now = ctx.clock()
+    # A task's total spans months, so the whole log is read when a task is named.
+    since = None if task_key else month_start(now)
+    events = ctx.store.read_log(docs.COSTS, since=since)
+    return compute(events, now, monthly_limit=cfg.monthly_usd, per_task_limit=cfg.per_task_usd, task_key=task_key)
+
+
+def ensure_budget(ctx: Context, task_key: str | None = None) -> Spend:
+    """Raise WorkFailed (exit 1) when the monthly budget or the task's cap is spent."""
+    cfg = ctx.config.budget
+    if cfg.monthly_usd is None and (cfg.per_task_usd is None or task_key is None):
+        return compute((), ctx.clock(), monthly_limit=None, per_task_limit=cfg.per_task_usd)
+    current = spend(ctx, task_key)
+    why = current.refusal()
+    if why:
+        raise WorkFailed(why, hint="raise budget.monthly_usd / budget.per_task_usd in agentops.yaml, "
+                         "or wait for the next month; no new work was started")
+    return current

@@ -1,0 +1,591 @@
+"""`agentops code`: turn a work order into a pull request through a coding-agent CLI.
+
+Steps (branch, prompt, execute, commit, push, pr) are recorded in the task's progress record
+as they finish; a re-run of an interrupted attempt resumes at the first unfinished one, so a
+crash after the push and before the PR opens the PR without a second commit or push. A
+finished or failed attempt makes the next run a new attempt on the same branch and worktree.
+
+Remediation (`--pr N --address-review` / `--fix-ci`) runs the agent on an open PR's branch
+with the review comments or failing checks as data, bounded to code.max_rounds rounds per PR,
+after which the PR is labelled needs-human with one comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentops.agents import BACKENDS, Resolved, resolve
+from agentops.agents.base import Invocation
+from agentops.agents.runner import AgentRun, agent_env, run_agent
+from agentops.commands.budget import ensure_budget, spend
+from agentops.config import AgentConfig, Config
+from agentops.context import Context, repo_from_remote_url
+from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
+from agentops.domain.workorder import parse_work_order
+from agentops.errors import AgentOpsError, BadInput
+from agentops.git import worktree as wt
+from agentops.github.models import Issue, PullRequest, RepoInfo
+from agentops.output import to_jsonable
+from agentops.redact import Redactor
+from agentops.state import docs
+
+STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")
+NEEDS_HUMAN = "needs-human"
+FAILING_CHECKS = {"failure", "timed_out", "cancelled", "action_required", "startup_failure"}
+_CLOSES_RE = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b")
+_OK = ("pr-opened", "pr-updated", "skipped", "cleaned")
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    issue: int | None = None
+    agent: str | None = None
+    repo: str | None = None
+    backend: str | None = None
+    pr: int | None = None
+    address_review: bool = False
+    fix_ci: bool = False
+    cleanup: bool = False
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    # pr-opened | pr-updated | failed | no-change | skipped | needs-human | cleaned
+    status: str
+    repo: str
+    issue: int | None = None
+    pr: int | None = None
+    reason: str | None = None
+    branch: str | None = None
+    commit: str | None = None
+    agent: str | None = None
+    backend: str | None = None
+    cost_usd: float | None = None
+    turns: int | None = None
+    transcript: str | None = None
+    round: int | None = None
+    resumed_from: str | None = None
+    warnings: tuple[str, ...] = ()
+    cleaned: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in _OK
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_jsonable(self)
+        data["ok"] = self.ok
+        return data
+
+
+def run(options: CodeOptions, ctx: Context) -> CodeResult:
+    if options.cleanup:
+        return _cleanup(ctx, options)
+    if options.address_review and options.fix_ci:
+        raise BadInput("--address-review and --fix-ci: choose one per run")
+    if options.address_review or options.fix_ci:
+        if options.pr is None:
+            raise BadInput("--address-review/--fix-ci need --pr N")
+        return _remediate(ctx, options, "review" if options.address_review else "ci")
+    if options.pr is not None:
+        raise BadInput("--pr N goes with --address-review or --fix-ci")
+    if options.issue is None or options.issue < 1:
+        raise BadInput("an issue number is required", hint="agentops code ISSUE")
+    return _code_issue(ctx, options, options.issue)
+
+
+# -- shared pieces ------------------------------------------------------------------------------
+def _agent_config(config: Config, name: str | None, backend: str | None, assigned: str | None) -> AgentConfig:
+    for candidate in (name, assigned if assigned and assigned != "any" else None):
+        if not candidate:
+            continue
+        found = config.agent(candidate)
+        if found is not None:
+            return found
+        if candidate in BACKENDS and candidate != "command":
+            return AgentConfig(name=candidate, backend=candidate)  # type: ignore[arg-type]
+        if candidate == name:
+            known = ", ".join(a.name for a in config.agents) or "none configured"
+            raise BadInput(f"unknown agent {candidate!r}", hint=f"agents in agentops.yaml: {known}")
+    if config.agents:
+        return config.agents[0]
+    chosen = backend or "claude"
+    return AgentConfig(name=chosen, backend=chosen)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Session:
+    """What one `code` invocation works with; built once, used by every step."""
+
+    ctx: Context
+    repo: str
+    info: RepoInfo
+    agent: AgentConfig
+    resolved: Resolved
+    redactor: Redactor
+    token: str | None
+    key: str  # progress record key
+    rec: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def doc(self) -> str:
+        return docs.progress(self.repo)
+
+    @property
+    def backend(self) -> str:
+        return self.resolved.backend.name
+
+    def save(self) -> None:
+        data = to_jsonable(self.rec)
+
+        def merge(d: Any) -> None:
+            d.put(self.key, {**(d.get(self.key) or {}), **data})
+
+        self.ctx.store.update(self.doc, merge)
+
+    def event(self, action: str, result: str, issue: int | None, **details: Any) -> None:
+        self.ctx.store.append(docs.AGENT_ACTIONS, {
+            "agent": self.agent.name, "worker": self.ctx.worker_id, "repo": self.repo, "issue": issue,
+            "action": action, "result": result,
+            "details": {k: (self.redactor.redact(v) if isinstance(v, str) else v) for k, v in details.items()},
+        })
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self.ctx.output.warn(message)
+
+    def now(self) -> str:
+        return str(to_jsonable(self.ctx.clock()))
+
+
+def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, key: str) -> _Session:
+    resolved = resolve(agent, ctx.env, backend)
+    info = ctx.github.get_repo(repo)
+    token = ctx.env.get("GH_TOKEN") or ctx.env.get("GITHUB_TOKEN") or None
+    red = Redactor(ctx.output.redactor.secrets)
+    red.add_env(ctx.env)
+    for name in ctx.config.code.secrets:
+        value = ctx.env.get(name)
+        if value:
+            red.add(value)
+            ctx.output.mask(value)
+    red.add(token)
+    s = _Session(ctx, repo, info, agent, resolved, red, token, key)
+    s.rec = dict(ctx.store.get(s.doc, key) or {})
+    return s
+
+
+def _local_repo(s: _Session) -> Path:
+    """The clone the worktrees hang off: the configured path, this checkout when its origin is the
+    target repository, else a clone kept under the worktrees folder."""
+    ctx = s.ctx
+    configured = ctx.config.repository(s.repo)
+    if configured is not None and configured.path:
+        return (ctx.root / configured.path).resolve()
+    origin = wt.origin_url(ctx.root)
+    if origin and (origin == s.info.clone_url or (repo_from_remote_url(origin) or "").lower() == s.repo.lower()):
+        return ctx.root
+    cache = _worktrees_root(ctx) / ".clones" / s.repo
+    if not (cache / ".git").exists():
+        wt.clone(s.info.clone_url, cache, token=s.token)
+    return cache
+
+
+def _worktrees_root(ctx: Context) -> Path:
+    root = (ctx.root / ctx.config.code.worktrees).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        # Worktrees live inside the checkout; keep them out of its `git status`.
+        ignore.write_text("*\n", encoding="utf-8")
+    return root
+
+
+def _transcripts(ctx: Context, repo: str) -> Path:
+    path = ctx.state_dir / "agents" / repo / "transcripts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _rel(ctx: Context, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ctx.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _conventions(ctx: Context, worktree: Path) -> tuple[tuple[str, str], ...]:
+    found = []
+    for name in ctx.config.code.conventions:
+        p = worktree / name
+        if p.is_file() and p.resolve().is_relative_to(worktree.resolve()):
+            try:
+                found.append((name, p.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+    return tuple(found)
+
+
+def _prepare_worktree(s: _Session, branch: str, path: Path) -> wt.Worktree:
+    local = _local_repo(s)
+    base = wt.fetch_base(local, s.info.clone_url, s.info.default_branch, branch, token=s.token)
+    return wt.ensure_worktree(local, path, branch, s.info.default_branch, base)
+
+
+def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha: str, prompt_file: Path,
+             run_name: str, kind: str, pr: int | None, timeout_s: float | None) -> tuple[AgentRun, str]:
+    """Run the agent from a clean `start_sha`; save the transcript; log the cost; apply the caps."""
+    wt.reset_clean(worktree, start_sha)  # a crashed earlier run may have left partial edits
+    run_dir = _worktrees_root(s.ctx) / ".runs" / s.repo / run_name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    inv = Invocation(executable=s.resolved.executable, prompt_file=prompt_file, worktree=worktree, issue=issue,
+                     repo=s.repo, branch=branch, run_dir=run_dir)
+    env = agent_env(s.ctx.env, s.agent, s.resolved, s.ctx.config.code.secrets)
+    result = run_agent(s.agent, s.resolved, inv, env=env, redactor=s.redactor, timeout_s=timeout_s)
+    transcript = _transcripts(s.ctx, s.repo) / f"{run_name}.log"
+    transcript.write_text(s.redactor.redact(result.transcript), encoding="utf-8")
+    s.ctx.store.append(docs.COSTS, {
+        "repo": s.repo, "issue": issue, "pr": pr, "agent": s.agent.name, "backend": s.backend, "kind": kind,
+        "cost_usd": result.cost_usd, "turns": result.turns, "duration_s": round(result.duration_s, 3),
+    })
+    reason = result.reason
+    cap = s.ctx.config.budget.per_task_usd
+    if reason is None and cap is not None and result.cost_usd is not None:
+        total = spend(s.ctx, f"{s.repo}#{issue}").task_usd or 0.0
+        if total > cap:
+            reason = f"task spend ${total:.2f} is over the per-task cap of ${cap:.2f}"
+    if reason is None and not wt.changed_since(worktree, start_sha):
+        reason = "agent made no change"
+    if reason is not None:
+        wt.reset_clean(worktree, start_sha)
+    return _with_reason(result, reason), _rel(s.ctx, transcript)
+
+
+def _with_reason(r: AgentRun, reason: str | None) -> AgentRun:
+    from dataclasses import replace
+
+    return replace(r, ok=reason is None, reason=reason)
+
+
+def _commit_message(title: str, summary: str, agent: AgentConfig, backend: str, issue: int | None,
+                    pr: int | None = None) -> str:
+    subject = clean_untrusted(title, 200).splitlines()[0] if title.strip() else "agentops change"
+    body = clean_untrusted(summary, 2000)
+    trailers = [f"Co-authored-by: {agent.name} ({backend} agent) <agentops+{agent.name}@users.noreply.github.com>"]
+    if issue is not None:
+        trailers.append(f"Agentops-Issue: #{issue}")
+    if pr is not None:
+        trailers.append(f"Agentops-PR: #{pr}")
+    return subject + ("\n\n" + body if body else "") + "\n\n" + "\n".join(trailers) + "\n"
+
+
+def _push(s: _Session, worktree: Path, branch: str, sha: str) -> bool:
+    """Push unless the remote already has `sha` (a resumed run pushes nothing twice). True if pushed."""
+    url = s.info.clone_url
+    if url.lower().startswith("https://"):
+        if not s.token:
+            s.warn("no GH_TOKEN/GITHUB_TOKEN for the push: relying on git's own credentials")
+        elif not s.ctx.env.get("GH_TOKEN"):
+            s.warn("pushing with GITHUB_TOKEN: GitHub starts no workflow runs for its pushes, so CI will not run "
+                   "on this PR; set GH_TOKEN to a PAT or GitHub App token")
+    if wt.remote_head(worktree, url, branch, token=s.token) == sha:
+        return False
+    wt.push(worktree, url, branch, token=s.token)
+    return True
+
+
+def _fail(s: _Session, issue: int | None, status: str, reason: str, **extra: Any) -> CodeResult:
+    s.rec.update(status=status, reason=reason, finished_at=s.now())
+    s.save()
+    s.event("task-failed", "failed", issue, reason=reason)
+    return CodeResult(status=status, repo=s.repo, issue=issue, reason=reason, agent=s.agent.name,
+                      backend=s.backend, warnings=tuple(s.warnings), **extra)
+
+
+# -- code ISSUE --------------------------------------------------------------------------------
+def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
+    repo = options.repo or ctx.repo()
+    issue = ctx.github.get_issue(repo, number)
+    if issue.is_pull_request:
+        raise BadInput(f"#{number} in {repo} is a pull request", hint="use --pr N --address-review or --fix-ci")
+    if issue.state != "open":
+        raise BadInput(f"issue #{number} in {repo} is {issue.state}")
+    order = parse_work_order(issue.body, repo=repo, number=number)
+    agent = _agent_config(ctx.config, options.agent, options.backend, order.agent)
+    resolve(agent, ctx.env, options.backend)  # bad backend/executable: exit 2 before anything else
+    ensure_budget(ctx, f"{repo}#{number}")
+    s = _session(ctx, repo, agent, options.backend, str(number))
+    steps: dict[str, Any] = dict(s.rec.get("steps") or {})
+    resumed_from = None
+    if s.rec.get("status") == "running" and steps:
+        resumed_from = next((st for st in STEPS if not (steps.get(st) or {}).get("done")), None)
+    if resumed_from is None:
+        steps = {}
+        s.rec["attempt"] = int(s.rec.get("attempt") or 0) + 1
+    attempt = int(s.rec.get("attempt") or 1)
+    branch = str(s.rec.get("branch") or wt.branch_name(number, issue.title))
+    path = Path(str(s.rec.get("worktree") or _worktrees_root(ctx) / repo / str(number)))
+    s.rec.update(issue=number, repo=repo, agent=agent.name, backend=s.backend, branch=branch, worktree=str(path),
+                 status="running", reason=None, steps=steps, started_at=s.rec.get("started_at") or s.now())
+    s.save()
+    s.event("code-start", "ok", number, attempt=attempt, resumed_from=resumed_from, branch=branch)
+
+    def done(step: str, **data: Any) -> None:
+        steps[step] = {"done": True, "at": s.now(), **data}
+        s.rec["steps"] = steps
+        s.save()
+
+    def is_done(step: str) -> bool:
+        return bool((steps.get(step) or {}).get("done"))
+
+    # branch
+    if not is_done("branch"):
+        _prepare_worktree(s, branch, path)
+        done("branch", start_sha=wt.catch_up(path, branch))
+    elif not path.exists():
+        _prepare_worktree(s, branch, path)  # resumed elsewhere: the local branch still has the work
+    start_sha = str(steps["branch"]["start_sha"])
+
+    # prompt
+    run_name = f"{number}-{attempt}"
+    prompt_path = _transcripts(ctx, repo) / f"{run_name}.prompt.md"
+    if not is_done("prompt") or not prompt_path.exists():
+        text = s.redactor.redact(build_prompt(PromptInput(
+            repo=repo, issue=number, title=issue.title, body=order.spec or issue.body, acceptance=order.acceptance,
+            conventions=_conventions(ctx, path), branch=branch)))
+        prompt_path.write_text(text, encoding="utf-8")
+        done("prompt", file=_rel(ctx, prompt_path), sha256=hashlib.sha256(text.encode()).hexdigest())
+
+    # execute
+    if not is_done("execute"):
+        result, transcript = _execute(s, issue=number, branch=branch, worktree=path, start_sha=start_sha,
+                                      prompt_file=prompt_path, run_name=run_name, kind="code",
+                                      pr=s.rec.get("pr"), timeout_s=options.timeout_s)
+        s.rec["last_run"] = {"cost_usd": result.cost_usd, "turns": result.turns, "transcript": transcript}
+        if not result.ok:
+            assert result.reason is not None
+            status = "no-change" if result.reason == "agent made no change" else "failed"
+            return _fail(s, number, status, result.reason, branch=branch, cost_usd=result.cost_usd,
+                         turns=result.turns, transcript=transcript)
+        done("execute", summary=result.summary[:4000], cost_usd=result.cost_usd, turns=result.turns,
+             transcript=transcript)
+    ex = steps["execute"]
+
+    # commit
+    if not is_done("commit"):
+        head = wt.head(path)
+        if not wt.is_dirty(path) and head != start_sha and wt.has_trailer(path, f"Agentops-Issue: #{number}"):
+            sha = head  # committed before a crash, not yet recorded
+        else:
+            sha = wt.commit_all(path, start_sha, _commit_message(issue.title, str(ex.get("summary") or ""),
+                                                                 agent, s.backend, number))
+        done("commit", sha=sha)
+    sha = str(steps["commit"]["sha"])
+
+    # push
+    if not is_done("push"):
+        pushed = _push(s, path, branch, sha)
+        done("push", sha=sha, pushed=pushed)
+
+    # pr
+    pr, status = _open_or_update_pr(s, issue, branch, order.acceptance, ex, sha)
+    done("pr", number=pr.number, status=status)
+    s.rec.update(status=status, pr=pr.number, finished_at=s.now(), reason=None)
+    s.save()
+    s.event(status, "ok", number, pr=pr.number, branch=branch, commit=sha)
+    return CodeResult(status=status, repo=repo, issue=number, pr=pr.number, branch=branch, commit=sha,
+                      agent=agent.name, backend=s.backend, cost_usd=ex.get("cost_usd"), turns=ex.get("turns"),
+                      transcript=ex.get("transcript"), resumed_from=resumed_from, warnings=tuple(s.warnings))
+
+
+def _find_pr(s: _Session, branch: str, issue: int) -> PullRequest | None:
+    gh = s.ctx.github
+    owner = s.repo.split("/", 1)[0]
+    for pr in gh.list_pulls(s.repo, state="open", head=f"{owner}:{branch}").items or ():
+        if pr.head_ref == branch:
+            return pr
+    for pr in gh.list_pulls(s.repo, state="open").items or ():
+        if find_marker(pr.body, "pr", issue=issue):
+            return pr
+    return None
+
+
+def _open_or_update_pr(s: _Session, issue: Issue, branch: str, acceptance: tuple[str, ...],
+                       ex: dict[str, Any], sha: str) -> tuple[PullRequest, str]:
+    gh = s.ctx.github
+    body = s.redactor.redact(render_pr_body(PrFacts(
+        issue=issue.number, summary=str(ex.get("summary") or ""), acceptance=acceptance, agent=s.agent.name,
+        backend=s.backend, turns=ex.get("turns"), cost_usd=ex.get("cost_usd"), commit=sha,
+        transcript=str(ex.get("transcript") or "")), make_marker("pr", issue=issue.number)))
+    title = clean_untrusted(issue.title, 200).splitlines()[0] if issue.title.strip() else f"Issue #{issue.number}"
+    existing = _find_pr(s, branch, issue.number)
+    if existing is not None:
+        return gh.update_pull(s.repo, existing.number, body=body), "pr-updated"
+    pr = gh.create_pull(s.repo, title=title, body=body, head=branch, base=s.info.default_branch,
+                        draft=s.ctx.config.code.draft)
+    reviewers = [r for r in s.ctx.config.code.reviewers if r.lower() != pr.author.lower()]
+    if reviewers:
+        try:
+            gh.request_reviewers(s.repo, pr.number, reviewers)
+        except AgentOpsError as exc:  # the PR exists; a refused reviewer request must not fail the task
+            s.warn(f"could not request reviewers {', '.join(reviewers)}: {exc}")
+    return pr, "pr-opened"
+
+
+# -- remediation -------------------------------------------------------------------------------
+def _issue_of(pr: PullRequest) -> int | None:
+    m = find_marker(pr.body, "pr")
+    if m and (m.get("issue") or "").isdigit():
+        return int(m.get("issue") or 0)
+    found = _CLOSES_RE.search(pr.body or "")
+    return int(found.group(1)) if found else None
+
+
+def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The text to feed the agent ('' when there is nothing to do) and what it covers, so the
+    next round only sees what is new (ids grow monotonically; REST has no 'resolved' flag)."""
+    gh = s.ctx.github
+    parts: list[str] = []
+    if kind == "ci":
+        for run in gh.list_check_runs(s.repo, pr.head_sha):
+            if run.status == "completed" and (run.conclusion or "") in FAILING_CHECKS:
+                text = "\n".join(x for x in (run.output_title, run.output_summary) if x)
+                parts.append(f"### Check `{run.name}`: {run.conclusion}\n{text}".rstrip())
+        for st in gh.get_combined_status(s.repo, pr.head_sha).statuses:
+            if st.state in ("failure", "error"):
+                parts.append(f"### Status `{st.context}`: {st.state}\n{st.description}".rstrip())
+        return "\n\n".join(parts), {"ci_sha": pr.head_sha}
+    me = gh.whoami().login.lower()
+    last_review = int(seen.get("review_id") or 0)
+    last_comment = int(seen.get("comment_id") or 0)
+    covered = {"review_id": last_review, "comment_id": last_comment}
+    for rev in gh.list_reviews(s.repo, pr.number):
+        if rev.id > last_review and rev.state == "CHANGES_REQUESTED" and rev.body.strip() \
+                and rev.author.lower() != me:
+            parts.append(f"### Review by @{rev.author} (changes requested)\n{rev.body}")
+            covered["review_id"] = max(covered["review_id"], rev.id)
+    for c in gh.list_review_comments(s.repo, pr.number):
+        if c.id > last_comment and c.author.lower() != me:
+            where = f"{c.path}:{c.line}" if c.path and c.line else (c.path or "general")
+            parts.append(f"### Comment by @{c.author} on {where}\n{c.body}")
+            covered["comment_id"] = max(covered["comment_id"], c.id)
+    return "\n\n".join(parts), covered
+
+
+def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
+    repo = options.repo or ctx.repo()
+    assert options.pr is not None
+    pr = ctx.github.get_pull(repo, options.pr)
+    if pr.state != "open":
+        raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
+    number = _issue_of(pr)
+    agent = _agent_config(ctx.config, options.agent, options.backend, None)
+    resolve(agent, ctx.env, options.backend)
+    s = _session(ctx, repo, agent, options.backend, str(number) if number else f"pr-{pr.number}")
+    rounds_all: dict[str, Any] = dict(s.rec.get("rounds") or {})
+    rounds: dict[str, Any] = dict(rounds_all.get(str(pr.number)) or {})
+    used = int(rounds.get("review") or 0) + int(rounds.get("ci") or 0)
+    limit = ctx.config.code.max_rounds
+    base: dict[str, Any] = dict(repo=repo, issue=number, pr=pr.number, branch=pr.head_ref, agent=agent.name, backend=s.backend)
+    if used >= limit:
+        reason = f"{used} remediation rounds used on PR #{pr.number} (limit {limit})"
+        _needs_human(s, pr, number, reason)
+        return CodeResult(status="needs-human", reason=reason, round=used, warnings=tuple(s.warnings), **base)
+    ensure_budget(ctx, f"{repo}#{number}" if number else None)
+    feedback, covered = _feedback(s, pr, kind, rounds)
+    if not feedback:
+        what = "no failing checks" if kind == "ci" else "no new review comments"
+        return CodeResult(status="skipped", reason=f"{what} on PR #{pr.number}", warnings=tuple(s.warnings), **base)
+    if kind == "ci" and rounds.get("ci_sha") == pr.head_sha:
+        return CodeResult(status="skipped", reason=f"a fix for these failures on {pr.head_sha[:12]} was already "
+                          "attempted; waiting for CI to run again", warnings=tuple(s.warnings), **base)
+    round_no = used + 1
+    # The round counts before the agent runs: a crash mid-round must not buy an extra one.
+    rounds.update({kind: int(rounds.get(kind) or 0) + 1, **covered})
+    rounds_all[str(pr.number)] = rounds
+    s.rec["rounds"] = rounds_all
+    s.save()
+
+    # The task's own worktree when the PR is on its branch; otherwise one for the PR itself.
+    path = _worktrees_root(ctx) / repo / f"pr-{pr.number}"
+    if s.rec.get("branch") == pr.head_ref and s.rec.get("worktree"):
+        path = Path(str(s.rec["worktree"]))
+    _prepare_worktree(s, pr.head_ref, path)
+    start_sha = wt.catch_up(path, pr.head_ref)
+    run_name = f"{number or 'pr'}-pr{pr.number}-{kind}{round_no}"
+    title = pr.title
+    if number:
+        issue = ctx.github.get_issue(repo, number)
+        order = parse_work_order(issue.body, repo=repo, number=number)
+        inp = PromptInput(repo=repo, issue=number, title=issue.title, body=order.spec or issue.body,
+                          acceptance=order.acceptance, conventions=_conventions(ctx, path), branch=pr.head_ref,
+                          feedback_kind=kind, feedback=feedback)
+        title = issue.title
+    else:
+        inp = PromptInput(repo=repo, issue=pr.number, title=pr.title, body=pr.body, branch=pr.head_ref,
+                          conventions=_conventions(ctx, path), feedback_kind=kind, feedback=feedback)
+    prompt_path = _transcripts(ctx, repo) / f"{run_name}.prompt.md"
+    prompt_path.write_text(s.redactor.redact(build_prompt(inp)), encoding="utf-8")
+    result, transcript = _execute(s, issue=number or pr.number, branch=pr.head_ref, worktree=path,
+                                  start_sha=start_sha, prompt_file=prompt_path, run_name=run_name, kind=kind,
+                                  pr=pr.number, timeout_s=options.timeout_s)
+    base.update(cost_usd=result.cost_usd, turns=result.turns, transcript=transcript, round=round_no)
+    if not result.ok:
+        s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=result.reason)
+        status = "no-change" if result.reason == "agent made no change" else "failed"
+        return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
+    what = "review comments" if kind == "review" else "failing checks"
+    sha_new = wt.commit_all(path, start_sha, _commit_message(f"Address {what} on #{pr.number}: {title}",
+                                                             result.summary, agent, s.backend, number, pr.number))
+    _push(s, path, pr.head_ref, sha_new)
+    s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
+    return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
+
+
+def _needs_human(s: _Session, pr: PullRequest, issue: int | None, reason: str) -> None:
+    gh = s.ctx.github
+    if NEEDS_HUMAN not in pr.labels:
+        gh.add_labels(s.repo, pr.number, [NEEDS_HUMAN])
+    if not any(find_marker(c.body, NEEDS_HUMAN, pr=pr.number) for c in gh.list_comments(s.repo, pr.number)):
+        marker = make_marker(NEEDS_HUMAN, pr=pr.number)
+        gh.create_comment(s.repo, pr.number, f"agentops stopped fixing this pull request automatically: {reason}. "
+                          "A human needs to take it from here.\n\n" + marker, marker=marker)
+        s.event("needs-human", "ok", issue, pr=pr.number, reason=reason)
+
+
+# -- cleanup ----------------------------------------------------------------------------------
+def _cleanup(ctx: Context, options: CodeOptions) -> CodeResult:
+    repo = options.repo or ctx.repo()
+    gh = ctx.github
+    doc = docs.progress(repo)
+    tasks = ctx.store.records(docs.TASK_QUEUE)
+    removed: list[str] = []
+    for key, rec in sorted(ctx.store.records(doc).items()):
+        path_s = rec.get("worktree")
+        if not path_s or rec.get("worktree_removed"):
+            continue
+        finished = str((tasks.get(f"{repo}#{key}") or {}).get("status") or "") in ("done", "completed", "closed")
+        pr_no = rec.get("pr")
+        if not finished and isinstance(pr_no, int):
+            finished = gh.get_pull(repo, pr_no).state == "closed"
+        if not finished and key.isdigit() and not isinstance(pr_no, int):
+            finished = gh.get_issue(repo, int(key)).state == "closed"
+        if not finished:
+            continue
+        path = Path(str(path_s))
+        local = wt.worktree_root(path) if path.exists() else ctx.root
+        wt.remove_worktree(local, path, str(rec.get("branch") or "") or None)
+        removed.append(_rel(ctx, path))
+
+        def mark(d: Any, k: str = key) -> None:
+            d.put(k, {**(d.get(k) or {}), "worktree_removed": True, "cleaned_at": str(to_jsonable(ctx.clock()))})
+
+        ctx.store.update(doc, mark)
+    return CodeResult(status="cleaned", repo=repo, cleaned=tuple(removed))

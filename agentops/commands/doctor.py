@@ -1,0 +1,192 @@
+"""`agentops doctor`: is this machine ready to run agentops (for a role)?
+
+Each check is a small function returning a Check; `bootstrap` reuses them per role.
+Only checks the role needs are `required`; a failed required check makes the exit code 1.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentops import proc
+from agentops.context import Context
+from agentops.errors import AgentOpsError
+
+ROLES = ("all", "orchestrator", "repo-scout", "code-agent", "test-agent", "deploy-agent")
+# Which checks each role cannot do without; the rest are reported but optional.
+_REQUIRED: dict[str, set[str]] = {
+    "all": {"git", "config", "state", "token", "api", "agents"},
+    "orchestrator": {"git", "config", "state", "token", "api"},
+    "repo-scout": {"config", "state", "token", "api"},
+    "code-agent": {"git", "config", "state", "token", "api", "agents"},
+    "test-agent": {"git", "config", "state", "token", "api"},
+    "deploy-agent": {"git", "config", "state", "token", "api"},
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok | warn | fail | skip
+    detail: str
+    required: bool = False
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class DoctorOptions:
+    role: str = "all"
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    role: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.status == "fail" and c.required for c in self.checks)
+
+
+def run(options: DoctorOptions, ctx: Context) -> DoctorResult:
+    from agentops.errors import BadInput
+
+    if options.role not in ROLES:
+        raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(ROLES)})")
+    required = _REQUIRED[options.role]
+    checks: list[Check] = []
+    steps: list[tuple[str, Callable[[Context], Check]]] = [
+        ("python", _python), ("git", _git), ("config", _config), ("state", _state),
+        ("agents", _agents), ("token", _token),
+    ]
+    for name, fn in steps:
+        c = _guard(name, fn, ctx)
+        checks.append(_with_required(c, name in required))
+    if options.offline:
+        checks.append(Check("api", "skip", "--offline", required=False))
+    else:
+        token_ok = any(c.name == "token" and c.status == "ok" for c in checks)
+        c = _guard("api", _api, ctx) if token_ok else Check("api", "skip", "no token")
+        checks.append(_with_required(c, "api" in required and token_ok or c.status == "fail" and "api" in required))
+    return DoctorResult(role=options.role, checks=checks)
+
+
+def _with_required(c: Check, required: bool) -> Check:
+    return Check(c.name, c.status, c.detail, required=required, hint=c.hint)
+
+
+def _guard(name: str, fn: Callable[[Context], Check], ctx: Context) -> Check:
+    try:
+        return fn(ctx)
+    except AgentOpsError as exc:
+        return Check(name, "fail", exc.message, hint=exc.hint)
+
+
+def _python(ctx: Context) -> Check:
+    v = sys.version_info
+    ok = v >= (3, 11)
+    return Check("python", "ok" if ok else "fail", f"{v.major}.{v.minor}.{v.micro} at {sys.executable}",
+                 hint=None if ok else "agentops needs Python 3.11 or newer")
+
+
+def _git(ctx: Context) -> Check:
+    res = proc.run(["git", "--version"], timeout=15)
+    if not res.ok:
+        return Check("git", "fail", res.error or res.output.strip() or "git failed",
+                     hint="install git (apt-get install git / brew install git)")
+    return Check("git", "ok", res.output.strip())
+
+
+def _config(ctx: Context) -> Check:
+    cfg = ctx.config
+    if cfg.path is None:
+        return Check("config", "ok", "no agentops.yaml: defaults in use", hint="`agentops init` writes one")
+    return Check("config", "ok", f"{cfg.path}: {len(cfg.agents)} agents, {len(cfg.repositories)} repositories, "
+                 f"{len(cfg.environments)} environments")
+
+
+def _state(ctx: Context) -> Check:
+    from agentops.state import docs
+
+    root = ctx.state_dir
+    if not root.exists():
+        return Check("state", "ok", f"{root}: not created yet")
+    n = 0
+    for path in sorted(root.rglob("*.json")):
+        rel = path.relative_to(root).with_suffix("").as_posix()
+        if rel.startswith("logs/"):
+            continue
+        ctx.store.records(rel)
+        n += 1
+    for path in sorted((root / "logs").glob("*.jsonl")) if (root / "logs").exists() else []:
+        for _ in ctx.store.read_log(path.stem):
+            pass
+        n += 1
+    del docs  # imported to fail early if the state package is broken
+    return Check("state", "ok", f"{root}: {n} files readable")
+
+
+def _agents(ctx: Context) -> Check:
+    cfg = ctx.config
+    if not cfg.agents:
+        return Check("agents", "ok", "no coding agents configured")
+    from agentops.agents import check_backends
+
+    missing = []
+    found = []
+    hints = []
+    for row in check_backends(cfg):
+        if row.found:
+            found.append(f"{row.agent} ({row.backend}: {row.executable})")
+        else:
+            missing.append(f"{row.agent} ({row.backend}: {row.executable} not found)")
+            if row.hint:
+                hints.append(row.hint)
+    if missing:
+        return Check("agents", "fail", "; ".join(missing + found), hint="; ".join(dict.fromkeys(hints)) or None)
+    return Check("agents", "ok", "; ".join(found))
+
+
+def _token(ctx: Context) -> Check:
+    env = ctx.env
+    if env.get("AGENTOPS_APP_ID") and (env.get("AGENTOPS_APP_PRIVATE_KEY") or env.get("AGENTOPS_APP_PRIVATE_KEY_FILE")):
+        key_file = env.get("AGENTOPS_APP_PRIVATE_KEY_FILE")
+        if key_file and not Path(key_file).is_file():
+            return Check("token", "fail", f"AGENTOPS_APP_PRIVATE_KEY_FILE={key_file}: no such file")
+        return Check("token", "ok", f"GitHub App {env['AGENTOPS_APP_ID']} (installation token)")
+    for name in ("GH_TOKEN", "GITHUB_TOKEN"):
+        value = env.get(name)
+        if value:
+            kind = _token_kind(value)
+            note = ""
+            if name == "GITHUB_TOKEN" and env.get("GITHUB_ACTIONS") == "true":
+                note = "; pushes with GITHUB_TOKEN do not trigger CI on agent PRs (use a PAT or App token)"
+            return Check("token", "ok" if not note else "warn", f"{name}: {kind}{note}")
+    return Check("token", "fail", "no GitHub token found",
+                 hint="set GH_TOKEN (or GITHUB_TOKEN), or AGENTOPS_APP_ID + AGENTOPS_APP_PRIVATE_KEY")
+
+
+def _token_kind(value: str) -> str:
+    prefixes = {"ghp_": "classic personal access token", "github_pat_": "fine-grained personal access token",
+                "ghs_": "GitHub App / Actions installation token", "gho_": "OAuth token", "ghu_": "user-to-server token"}
+    for p, kind in prefixes.items():
+        if value.startswith(p):
+            return kind
+    return "token"
+
+
+def _api(ctx: Context) -> Check:
+    base = ctx.env.get("GITHUB_API_URL", "https://api.github.com")
+    rl = ctx.github.rate_limit()
+    status = "ok" if rl.remaining > 0 else "fail"
+    return Check("api", status, f"{base}: rate limit {rl.remaining}/{rl.limit} remaining",
+                 hint=None if status == "ok" else "rate limit exhausted; wait for the reset")
+
+
+def which(name: str) -> str | None:
+    return shutil.which(name)

@@ -1,0 +1,286 @@
+"""`agentops report`: DORA, agent, delivery and cost metrics from the state logs and GitHub.
+
+The logs are streamed once each. Pull-request facts (timestamps, first human review, approval)
+are cached in the METRICS document as records "pr:owner/repo#N"; a run lists the repository's
+PRs conditionally (ETag) and asks for reviews only of agent PRs updated since they were cached.
+`offline` uses the cache alone. The result is also written as METRICS record "latest".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from agentops.context import Context
+from agentops.domain.agent_metrics import (
+    AgentMetricsBuilder,
+    PrFact,
+    first_human_review,
+    issue_from_branch,
+    pr_fact_from_record,
+)
+from agentops.domain.dora import (
+    Deployment,
+    IncidentFolder,
+    compute_dora,
+    dora_trend,
+    environments,
+    iso,
+    parse_deployment,
+    parse_since,
+)
+from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.report_render import EnvironmentReport, FullReport, render_markdown
+from agentops.errors import AuthMissing, BadInput, NotFound, Unavailable
+
+REPORT_TITLE = "Agent Ops report"
+REPORT_KIND = "report"
+RUN_KIND = "report-run"
+_MAX_BODY = 60_000  # GitHub rejects issue/comment bodies over 65,536 characters
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    since: str | None = None
+    environment: str | None = None
+    repo: str | None = None  # limit the report to one repository (and publish there)
+    offline: bool = False
+    publish: bool = False
+    weeks: int = 8
+    save: bool = True
+
+
+@dataclass(frozen=True)
+class PrSync:
+    repo: str
+    status: str  # "synced" | "not-modified" | "skipped"
+    listed: int = 0
+    refreshed: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    repo: str
+    issue: int
+    issue_created: bool
+    issue_url: str
+    comment_id: int
+    comment_created: bool
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    report: FullReport
+    markdown: str
+    pr_sync: tuple[PrSync, ...]
+    published: PublishResult | None = None
+
+
+def run(options: ReportOptions, ctx: Context) -> ReportResult:
+    from agentops.state import docs
+
+    now = ctx.clock()
+    cfg = ctx.config
+    try:
+        window = parse_since(options.since, now=now, default_days=cfg.report.window_days)
+    except ValueError as exc:
+        raise BadInput(f"--since: {exc}") from None
+    if options.weeks < 1 or options.weeks > 104:
+        raise BadInput("--weeks: must be between 1 and 104")
+    scope = options.repo.lower() if options.repo else None
+    store = ctx.store
+
+    def in_scope(e: dict[str, Any]) -> bool:
+        return str(e.get("repo") or "").lower() == scope
+
+    if scope is None:
+        in_scope = _everything  # no per-event test on the hot path
+
+    deploys: dict[str, Deployment] = {}
+    for e in store.read_log(docs.DEPLOYMENTS):
+        if in_scope(e):
+            d = parse_deployment(e)
+            if d is not None:
+                deploys[d.id] = d  # a re-recorded deploy replaces the earlier record
+    folder = IncidentFolder()
+    for e in store.read_log(docs.INCIDENTS):
+        if in_scope(e):
+            folder.add(e)
+    incidents = folder.result()
+
+    repos = _sync_repos(options, ctx)
+    syncs: list[PrSync] = []
+    if options.offline:
+        syncs = [PrSync(r, "skipped", reason="offline") for r in repos]
+    else:
+        syncs = [_sync_prs(ctx, r, now) for r in repos]
+    metrics = store.records(docs.METRICS)
+    facts = [f for k, v in metrics.items() if k.startswith("pr:") and (f := pr_fact_from_record(v)) is not None
+             and (scope is None or f.repo.lower() == scope)]
+    synced_now = any(s.status in ("synced", "not-modified") for s in syncs)
+    have_cache = any(k.startswith("sync:") for k in metrics) or bool(facts)
+    pr_source = "github" if synced_now else ("cache" if have_cache else "none")
+
+    builder = AgentMetricsBuilder(window, weeks=options.weeks, budget_monthly_usd=cfg.budget.monthly_usd)
+    seen_repos: set[str] = set(repos)
+    for e in store.read_log(docs.AGENT_ACTIONS):
+        if in_scope(e):
+            builder.add_action(e)
+            r = e.get("repo")
+            if isinstance(r, str):
+                seen_repos.add(r)
+    for e in store.read_log(docs.COSTS):
+        if in_scope(e):
+            builder.add_cost(e)
+    with_outcome = not builder.has_test_events
+    for r in sorted(seen_repos):
+        try:
+            name = docs.test_results(r)
+        except BadInput:
+            continue
+        for rec in store.records(name).values():
+            builder.add_test_result(rec, with_outcome=with_outcome)
+    for f in facts:
+        builder.add_pr(f)
+    agents = builder.result(pr_facts_available=pr_source != "none")
+
+    env_names = [options.environment or cfg.report.environment] if (
+        options.environment or cfg.report.environment) else environments(deploys.values(), incidents.values())
+    all_deploys = list(deploys.values())
+    env_reports = tuple(
+        EnvironmentReport(compute_dora(all_deploys, incidents, window, env),
+                          dora_trend(all_deploys, incidents, window.end, options.weeks, env))
+        for env in env_names if env)
+    report = FullReport(generated_at=now, window_start=window.start, window_end=window.end,
+                        window_days=round(window.days, 4), repos=(options.repo,) if options.repo else (),
+                        environments=env_reports, agents=agents, pr_source=pr_source)
+    markdown = render_markdown(report)
+    if options.save:
+        from agentops.output import to_jsonable
+
+        store.put(docs.METRICS, "latest", to_jsonable(report))
+    published = _publish(ctx, options, markdown, now) if options.publish else None
+    return ReportResult(report, markdown, tuple(syncs), published)
+
+
+def _everything(e: dict[str, Any]) -> bool:
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# GitHub: PR facts
+# --------------------------------------------------------------------------------------------
+def _sync_repos(options: ReportOptions, ctx: Context) -> list[str]:
+    if options.repo:
+        return [options.repo]
+    configured = [r.name for r in ctx.config.repositories]
+    if configured:
+        return configured
+    try:
+        return [ctx.repo()]
+    except BadInput:
+        return []
+
+
+def is_agent_pr(head_ref: str, body: str | None) -> bool:
+    return issue_from_branch(head_ref) is not None or find_marker(body, "pr") is not None
+
+
+def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
+    from agentops.github.models import Validators
+    from agentops.state import docs
+
+    store = ctx.store
+    meta = store.get(docs.METRICS, f"sync:{repo}")
+    validators = Validators(etag=meta.get("etag"), last_modified=meta.get("last_modified")) if meta else None
+    try:
+        gh = ctx.github
+        fetched = gh.list_pulls(repo, state="all", sort="updated", direction="desc", validators=validators)
+        if fetched.items is None:
+            return PrSync(repo, "not-modified")
+        prefix = f"pr:{repo}#"
+        cached = {k: v for k, v in store.records(docs.METRICS).items() if k.startswith(prefix)}
+        fresh: dict[str, dict[str, Any]] = {}
+        for pr in fetched.items:
+            if not is_agent_pr(pr.head_ref, pr.body):
+                continue
+            key = f"{prefix}{pr.number}"
+            old = cached.get(key)
+            stamp = iso(pr.updated_at) if pr.updated_at else None
+            if old is not None and stamp is not None and old.get("updated_at") == stamp:
+                continue  # unchanged since cached: no review request
+            reviews = gh.list_reviews(repo, pr.number)
+            first, approved = first_human_review(pr.author, ((r.author, r.state, r.submitted_at) for r in reviews))
+            marker = find_marker(pr.body, "pr")
+            issue = issue_from_branch(pr.head_ref)
+            if issue is None and marker is not None and (marker.get("issue") or "").isdigit():
+                issue = int(marker.get("issue") or 0)
+            fresh[key] = PrFact(repo=repo, number=pr.number, issue=issue, author=pr.author,
+                                created_at=pr.created_at, merged_at=pr.merged_at if pr.merged else None,
+                                closed_at=pr.closed_at, updated_at=pr.updated_at,
+                                first_human_review_at=first, approved=approved).to_record()
+    except (Unavailable, AuthMissing, NotFound) as exc:
+        ctx.output.warn(f"pull requests of {repo}: {exc.message}; using the cached PR data")
+        return PrSync(repo, "skipped", reason=exc.message)
+
+    def apply(doc: Any) -> None:
+        for k, v in fresh.items():
+            doc.put(k, v)
+        doc.put(f"sync:{repo}", {"etag": fetched.etag, "last_modified": fetched.last_modified,
+                                 "synced_at": iso(now)})
+
+    store.update(docs.METRICS, apply)
+    return PrSync(repo, "synced", listed=len(fetched.items), refreshed=len(fresh))
+
+
+# --------------------------------------------------------------------------------------------
+# GitHub: the report issue and the dated comment
+# --------------------------------------------------------------------------------------------
+def _clip(text: str) -> str:
+    if len(text) <= _MAX_BODY:
+        return text
+    return text[:_MAX_BODY] + "\n\n_(truncated: the full report is in state/orchestrator/metrics.json)_\n"
+
+
+def _publish(ctx: Context, options: ReportOptions, markdown: str, now: dt.datetime) -> PublishResult:
+    from agentops.state import docs
+
+    repo = options.repo or ctx.repo()
+    gh = ctx.github
+    store = ctx.store
+    marker = make_marker(REPORT_KIND, repo=repo)
+    body = _clip(f"{marker}\n{markdown}")
+
+    issue = None
+    remembered = store.get(docs.METRICS, f"publish:{repo}")
+    if remembered and isinstance(remembered.get("issue"), int):
+        try:
+            candidate = gh.get_issue(repo, remembered["issue"])
+        except NotFound:
+            candidate = None
+        if candidate is not None and find_marker(candidate.body, REPORT_KIND):
+            issue = candidate
+    if issue is None:
+        listed = gh.list_issues(repo, state="all", sort="created", direction="asc").items or ()
+        issue = next((i for i in listed if find_marker(i.body, REPORT_KIND)), None)
+    created = issue is None
+    if issue is None:
+        issue = gh.create_issue(repo, REPORT_TITLE, body, marker=marker)
+    else:
+        issue = gh.update_issue(repo, issue.number, title=REPORT_TITLE, body=body,
+                                state="open" if issue.state != "open" else None)
+
+    day = now.astimezone(dt.UTC).date().isoformat()
+    run_marker = make_marker(RUN_KIND, date=day)
+    comment_body = _clip(f"{run_marker}\n{markdown.replace('## ' + REPORT_TITLE, '## Report of ' + day, 1)}")
+    existing = next((c for c in gh.list_comments(repo, issue.number) if find_marker(c.body, RUN_KIND, date=day)),
+                    None)
+    if existing is not None:
+        comment = gh.edit_comment(repo, existing.id, comment_body)
+    else:
+        comment = gh.create_comment(repo, issue.number, comment_body, marker=run_marker)
+    store.put(docs.METRICS, f"publish:{repo}", {"issue": issue.number, "published_at": iso(now)})
+    return PublishResult(repo=repo, issue=issue.number, issue_created=created, issue_url=issue.html_url,
+                         comment_id=comment.id, comment_created=existing is None)

@@ -1,0 +1,79 @@
+"""`agentops status`: what the local state says, with no network and no heavy imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentops.context import Context
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    recent: int = 5  # how many deployments/incidents to show
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    state_dir: str
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    task_counts: dict[str, int] = field(default_factory=dict)
+    agents: list[dict[str, Any]] = field(default_factory=list)
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    open_incidents: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run(options: StatusOptions, ctx: Context) -> StatusResult:
+    from agentops.state import docs
+
+    store = ctx.store
+    tasks = []
+    counts: dict[str, int] = {}
+    for key, rec in sorted(store.records(docs.TASK_QUEUE).items()):
+        status = str(rec.get("status", "unknown"))
+        counts[status] = counts.get(status, 0) + 1
+        tasks.append({"key": key, "status": status, "title": rec.get("title", ""),
+                      "priority": rec.get("priority"), "agent": rec.get("claimed_by") or rec.get("agent"),
+                      "lease_expires": rec.get("lease_expires")})
+    agents = [{"name": k, **v} for k, v in sorted(store.records(docs.AGENT_STATUS).items())]
+    deployments = _tail(store.read_log(docs.DEPLOYMENTS), options.recent)
+    incidents = _open_incidents(store.read_log(docs.INCIDENTS))
+    return StatusResult(state_dir=str(ctx.state_dir), tasks=tasks, task_counts=counts, agents=agents,
+                        deployments=deployments, open_incidents=incidents)
+
+
+def _tail(events: Any, n: int) -> list[dict[str, Any]]:
+    window: list[dict[str, Any]] = []
+    for ev in events:
+        window.append(ev)
+        if len(window) > n:
+            window.pop(0)
+    return list(reversed(window))
+
+
+def _open_incidents(events: Any) -> list[dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for ev in events:
+        iid = str(ev.get("id"))
+        latest[iid] = {**latest.get(iid, {}), **{k: v for k, v in ev.items() if v is not None}}
+    return [v for v in latest.values() if v.get("event") != "resolved" and not v.get("resolved_at")]
+
+
+def age(iso: str | None, now: dt.datetime) -> str:
+    if not iso:
+        return ""
+    try:
+        then = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    secs = int((now - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if abs(secs) >= size:
+            return f"{secs // size}{unit} ago" if secs >= 0 else f"in {-secs // size}{unit}"
+    return "just now"
+
+
+def first(iterable: Any, n: int) -> list[Any]:
+    return list(itertools.islice(iterable, n))

@@ -1,0 +1,542 @@
+"""`agentops test`: run the quality gates on a PR's head (or the current checkout), parse their
+reports, record the result in state and report it where people look (one sticky PR comment,
+a commit status, the Actions step summary and annotations, optionally a review).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentops import proc
+from agentops.config import Config, GateConfig, RepositoryConfig, TestConfig
+from agentops.context import Context
+from agentops.domain import gates as G
+from agentops.domain.coverage import CoverageSummary, detect_format, parse_coverage, parse_unified_diff
+from agentops.domain.junit import JUnitSummary, ReportError, merge, parse_junit, pytest_node_id
+from agentops.domain.markers import find_marker, make_marker
+from agentops.errors import BadInput, GitHubError
+from agentops.git import GitFailed
+from agentops.git import checkout as co
+
+_DETECT_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py", "package.json", "Cargo.toml")
+_TAIL_LINES = 40
+_TAIL_CHARS = 4000
+_STALE_SLACK_S = 2.0  # file-system timestamp granularity
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    __test__ = False  # not a pytest test class
+
+    pr: int | None = None
+    repo: str | None = None
+    path: str | None = None
+    report: bool = True
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    comment: str = "skipped"  # created | updated | unchanged | skipped
+    comment_id: int | None = None
+    status: str | None = None  # the commit status state posted
+    review: str | None = None  # approved | changes-requested | already | refused | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False
+
+    repo: str | None
+    pr: int | None
+    sha: str | None
+    ref: str | None
+    base_sha: str | None
+    passed: bool
+    gates: tuple[G.GateResult, ...]
+    thresholds: tuple[G.ThresholdCheck, ...]
+    coverage: CoverageSummary | None
+    base_coverage: float | None
+    flaky: tuple[str, ...]
+    started_at: str
+    finished_at: str
+    duration_s: float
+    record_key: str | None
+    report: ReportInfo
+    notes: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+
+# -- entry point ----------------------------------------------------------------------------------
+def run(options: TestOptions, ctx: Context) -> TestResult:
+    cfg = ctx.config
+    repo = _resolve_repo(options, ctx)
+    repo_cfg = cfg.repository(repo) if repo else None
+    local = _local_path(options, ctx, repo_cfg)
+    started = ctx.clock()
+    t0 = time.monotonic()
+    notes: list[str] = []
+    if options.pr is not None:
+        assert repo is not None
+        pull = ctx.github.get_pull(repo, options.pr)
+        with co.pull_request(local, options.pr, head_ref=pull.head_ref, base_ref=pull.base_ref) as checkout:
+            if pull.head_sha and checkout.sha != pull.head_sha:
+                notes.append(f"tested {checkout.sha} (GitHub reported head {pull.head_sha}; a push may have raced)")
+            gates, changed_note = _run_all(ctx, cfg, repo_cfg, checkout)
+        base_branch: str | None = pull.base_ref
+    else:
+        base_branch = repo_cfg.default_branch if repo_cfg else None
+        checkout = co.current(local, base_branch=base_branch)
+        base_branch = base_branch or _origin_head(checkout)
+        gates, changed_note = _run_all(ctx, cfg, repo_cfg, checkout)
+    if changed_note:
+        notes.append(changed_note)
+
+    coverage = next((g.coverage for g in gates if g.coverage is not None), None)
+    key = _record_key(options.pr, checkout.sha)
+    base_cov = _base_coverage(ctx, repo, checkout.base_sha, base_branch) if repo else None
+    thresholds = (repo_cfg.thresholds if repo_cfg and repo_cfg.thresholds else None) or cfg.thresholds
+    checks = G.evaluate_thresholds(thresholds, failures=G.unflaky_failures(gates), coverage=coverage,
+                                   base_percent=base_cov)
+    passed = G.verdict(gates, checks)
+    flaky = tuple(t for g in gates for t in (g.flaky or ((g.name,) if g.status == "flaky" else ())))
+    duration = round(time.monotonic() - t0, 3)
+    finished = ctx.clock()
+    view = G.ReportView(passed=passed, sha=checkout.sha, gates=gates, checks=checks, coverage=coverage,
+                        base_percent=base_cov, duration_s=duration, notes=tuple(notes))
+
+    _actions_output(ctx, view)
+    report = ReportInfo()
+    if options.report and repo and checkout.sha:
+        report = _report(ctx, cfg.test, repo, options.pr, checkout.sha, view)
+    elif options.report and not repo:
+        notes.append("no repository known: nothing reported to GitHub and nothing recorded")
+
+    result = TestResult(
+        repo=repo, pr=options.pr, sha=checkout.sha, ref=checkout.ref, base_sha=checkout.base_sha, passed=passed,
+        gates=gates, thresholds=checks, coverage=coverage, base_coverage=base_cov, flaky=flaky,
+        started_at=_iso(started), finished_at=_iso(finished), duration_s=duration,
+        record_key=key if repo else None, report=report, notes=tuple(notes),
+    )
+    if repo:
+        _record(ctx, cfg.test, repo, key, result)
+    return result
+
+
+def _iso(t: Any) -> str:
+    return str(t.isoformat()).replace("+00:00", "Z")
+
+
+def _resolve_repo(options: TestOptions, ctx: Context) -> str | None:
+    from agentops.context import parse_repo
+
+    if options.repo:
+        return parse_repo(options.repo)
+    try:
+        return ctx.repo()
+    except BadInput:
+        if options.pr is not None:
+            raise
+        return None
+
+
+def _local_path(options: TestOptions, ctx: Context, repo_cfg: RepositoryConfig | None) -> Path:
+    if options.path:
+        p = Path(options.path)
+        p = p if p.is_absolute() else ctx.cwd / p
+    elif repo_cfg is not None and repo_cfg.path:
+        p = Path(repo_cfg.path)
+        p = p if p.is_absolute() else ctx.root / p
+    else:
+        p = ctx.root
+    if not p.is_dir():
+        raise BadInput(f"--path: {p} is not a directory")
+    return p
+
+
+def _origin_head(checkout: co.Checkout) -> str | None:
+    head = Path(checkout.path)
+    if checkout.sha is None:
+        return None
+    from agentops.git import open_repo, try_run
+
+    code, out, _ = try_run(open_repo(head), "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    return out.split("/", 1)[1] if code == 0 and "/" in out else None
+
+
+def _record_key(pr: int | None, sha: str | None) -> str:
+    if pr is not None:
+        return f"pr-{pr}@{sha or 'unknown'}"
+    return sha or "local"
+
+
+# -- gates --------------------------------------------------------------------------------------
+def resolve_gates(cfg: Config, repo_cfg: RepositoryConfig | None, workdir: Path,
+                  env: Mapping[str, str]) -> tuple[tuple[GateConfig, ...], bool]:
+    """(gates, detected): per-repository gates override the top-level ones; with none, defaults."""
+    if repo_cfg is not None and repo_cfg.gates:
+        return repo_cfg.gates, False
+    if cfg.gates:
+        return cfg.gates, False
+    files: dict[str, str] = {}
+    for name in _DETECT_FILES:
+        p = workdir / name
+        if p.is_file():
+            try:
+                files[name] = p.read_text(encoding="utf-8", errors="replace")[:200_000]
+            except OSError:
+                files[name] = ""
+    has_tests = any(_first(workdir.glob(pat)) for pat in ("tests/**/test_*.py", "test/**/test_*.py",
+                                                          "tests/**/*_test.py", "test_*.py"))
+    return G.detect_gates(files, python=_python_for(workdir, env), has_python_tests=has_tests), True
+
+
+def _first(it: Any) -> bool:
+    return next(iter(it), None) is not None
+
+
+def _python_for(workdir: Path, env: Mapping[str, str]) -> str:
+    """The project's own interpreter when it has a local venv, else the one on PATH."""
+    for cand in (workdir / ".venv" / "bin" / "python", workdir / "venv" / "bin" / "python"):
+        if cand.exists():
+            return str(cand)
+    path = env.get("PATH")
+    return shutil.which("python3", path=path) or shutil.which("python", path=path) or sys.executable
+
+
+def _run_all(ctx: Context, cfg: Config, repo_cfg: RepositoryConfig | None,
+             checkout: co.Checkout) -> tuple[tuple[G.GateResult, ...], str | None]:
+    base_env = proc.scrub_env(ctx.env)
+    gates, detected = resolve_gates(cfg, repo_cfg, checkout.path, base_env)
+    changed, note = _changed_lines(checkout)
+    results = []
+    for gate in gates:
+        ctx.output.step(f"gate {gate.name}: {' '.join(gate.run)}")
+        env = {**base_env, **gate.env}
+        results.append(_run_gate(ctx, cfg.test, gate, checkout.path, env, changed, detected))
+    return tuple(results), note
+
+
+def _changed_lines(checkout: co.Checkout) -> tuple[dict[str, frozenset[int]] | None, str | None]:
+    if not (checkout.base_sha and checkout.sha):
+        return None, None
+    try:
+        return parse_unified_diff(co.diff_unified0(checkout.path, checkout.base_sha, checkout.sha)), None
+    except GitFailed as exc:
+        return None, f"changed-lines coverage unavailable: {exc.message}"
+
+
+def _run_gate(ctx: Context, test_cfg: TestConfig, gate: GateConfig, workdir: Path, env: Mapping[str, str],
+              changed: Mapping[str, frozenset[int]] | None, detected: bool) -> G.GateResult:
+    if not gate.run:
+        return G.GateResult(gate.name, gate.required, "failed", "empty command", (), None, 0.0, detected=detected)
+    with tempfile.TemporaryDirectory(prefix="agentops-reports-") as reports:
+        argv = tuple(G.substitute(a, reports) for a in gate.run)
+        since = time.time() - _STALE_SLACK_S
+        res = proc.run(argv, cwd=workdir, env=env, timeout=gate.timeout_s, redactor=ctx.output.redactor)
+        facts = G.RunFacts(res.returncode, res.timed_out, res.error, gate.timeout_s)
+        problems: list[str] = []
+        junit = None
+        if gate.junit:
+            junit, jproblems = _read_junit(gate.junit, workdir, reports, since)
+            problems += jproblems
+        coverage = None
+        if gate.coverage:
+            coverage, cproblem = _read_coverage(gate.coverage, workdir, reports, since, changed)
+            if cproblem:
+                problems.append(cproblem)
+        duration = res.duration_s
+        flaky: tuple[str, ...] = ()
+        rerun_passed = False
+        reruns = 0
+        failed_normally = res.error is None and not res.timed_out and res.returncode not in (0, None)
+        if failed_normally and test_cfg.flaky_reruns > 0 and G.looks_like_tests(gate):
+            flaky, rerun_passed, reruns, extra = _rerun(ctx, test_cfg, argv, workdir, env, reports, junit,
+                                                        gate.timeout_s)
+            duration += extra
+        status, reason = G.gate_status(facts, junit=junit, problems=problems, rerun_passed=rerun_passed,
+                                       flaky=flaky)
+        if res.truncated_bytes:
+            reason += f" ({res.truncated_bytes} bytes of output omitted)"
+        return G.GateResult(
+            name=gate.name, required=gate.required, status=status, reason=reason, command=tuple(gate.run),
+            exit_code=res.returncode, duration_s=round(duration, 3), output_tail=_tail(res.output),
+            output_truncated_bytes=res.truncated_bytes, junit=junit, coverage=coverage,
+            report_problems=tuple(problems), flaky=flaky, reruns=reruns, detected=detected,
+        )
+
+
+def _tail(output: str) -> str:
+    text = "\n".join(output.splitlines()[-_TAIL_LINES:])
+    return text[-_TAIL_CHARS:]
+
+
+def _rerun(ctx: Context, test_cfg: TestConfig, argv: tuple[str, ...], workdir: Path, env: Mapping[str, str],
+           reports: str, junit: JUnitSummary | None, timeout: float) -> tuple[tuple[str, ...], bool, int, float]:
+    """Re-run failing tests once per configured re-run: pytest by node id, other runners whole.
+    Returns (flaky test ids, everything passed on re-run, re-runs made, seconds spent)."""
+    prefix = G.pytest_prefix(argv)
+    node_ids: list[str] = []
+    if prefix and junit is not None and junit.failed and junit.failed_total == len(junit.failed):
+        ids = [pytest_node_id(f.classname, f.name, lambda p: (workdir / p).is_file()) for f in junit.failed]
+        node_ids = [i for i in ids if i is not None] if all(ids) else []
+    spent = 0.0
+    for attempt in range(1, test_cfg.flaky_reruns + 1):
+        if node_ids and prefix:
+            xml = os.path.join(reports, f"rerun-{attempt}.xml")
+            ctx.output.step(f"re-running {len(node_ids)} failed test(s)")
+            res = proc.run([*prefix, "-q", f"--junitxml={xml}", *node_ids], cwd=workdir, env=env,
+                           timeout=timeout, redactor=ctx.output.redactor)
+            spent += res.duration_s
+            rerun_summary = None
+            try:
+                with open(xml, "rb") as fh:
+                    rerun_summary = parse_junit(fh)
+            except (OSError, ReportError):
+                rerun_summary = None
+            assert junit is not None
+            flaky = G.classify_rerun(junit, rerun_summary, res.ok)
+            if res.ok or flaky:
+                return flaky, res.ok, attempt, spent
+        else:
+            ctx.output.step("re-running the failed gate")
+            res = proc.run(argv, cwd=workdir, env=env, timeout=timeout, redactor=ctx.output.redactor)
+            spent += res.duration_s
+            if res.ok:
+                failed_ids = tuple(f.id for f in junit.failed) if junit is not None else ()
+                return failed_ids, True, attempt, spent
+    return (), False, test_cfg.flaky_reruns, spent
+
+
+def _paths(pattern: str, workdir: Path, reports: str) -> list[str]:
+    full = os.path.join(str(workdir), G.substitute(pattern, reports))
+    return sorted(glob.glob(full, recursive=True))
+
+
+def _read_junit(patterns: tuple[str, ...], workdir: Path, reports: str,
+                since: float) -> tuple[JUnitSummary | None, list[str]]:
+    summaries: list[JUnitSummary] = []
+    problems: list[str] = []
+    for pat in patterns:
+        shown = pat.replace(G.REPORTS, "<reports>")
+        found = _paths(pat, workdir, reports)
+        if not found:
+            problems.append(f"JUnit report {shown} not found")
+            continue
+        fresh = [p for p in found if _mtime(p) >= since]
+        if not fresh:
+            problems.append(f"JUnit report {shown} was not written by this run (stale file)")
+            continue
+        for path in fresh:
+            try:
+                with open(path, "rb") as fh:
+                    summaries.append(parse_junit(fh))
+            except ReportError as exc:
+                problems.append(f"JUnit report {_rel(path, workdir, reports)}: {exc}")
+            except OSError as exc:
+                problems.append(f"JUnit report {_rel(path, workdir, reports)}: {exc.strerror or exc}")
+    return (merge(summaries) if summaries else None), problems
+
+
+def _read_coverage(pattern: str, workdir: Path, reports: str, since: float,
+                   changed: Mapping[str, frozenset[int]] | None) -> tuple[CoverageSummary | None, str | None]:
+    shown = pattern.replace(G.REPORTS, "<reports>")
+    found = _paths(pattern, workdir, reports)
+    if not found:
+        return None, f"coverage report {shown} not found"
+    path = found[0]
+    if _mtime(path) < since:
+        return None, f"coverage report {shown} was not written by this run (stale file)"
+    try:
+        with open(path, "rb") as fh:
+            fmt = detect_format(path, fh.read(64))
+            if fmt is None:
+                return None, f"coverage report {shown}: unknown format"
+            fh.seek(0)
+            return parse_coverage(fh, fmt, changed), None
+    except ReportError as exc:
+        return None, f"coverage report {shown}: {exc}"
+    except OSError as exc:
+        return None, f"coverage report {shown}: {exc.strerror or exc}"
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _rel(path: str, workdir: Path, reports: str) -> str:
+    for root, label in ((reports, "<reports>"), (str(workdir), "")):
+        if path.startswith(root + os.sep):
+            rest = path[len(root) + 1:]
+            return f"{label}/{rest}" if label else rest
+    return path
+
+
+# -- state --------------------------------------------------------------------------------------
+def _base_coverage(ctx: Context, repo: str | None, base_sha: str | None, base_branch: str | None) -> float | None:
+    from agentops.state import docs
+
+    if not repo or not (base_sha or base_branch):
+        return None
+    records = ctx.store.records(docs.test_results(repo))
+    rec = records.get(base_sha) if base_sha else None
+    if rec is None and base_branch:
+        same = [r for r in records.values() if r.get("pr") is None and r.get("ref") == base_branch
+                and isinstance(r.get("coverage"), dict)]
+        rec = max(same, key=lambda r: str(r.get("finished_at", "")), default=None)
+    cov = rec.get("coverage") if rec else None
+    value = cov.get("percent") if isinstance(cov, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _summary_record(result: TestResult) -> dict[str, Any]:
+    cov = result.coverage
+    return {
+        "repo": result.repo, "pr": result.pr, "sha": result.sha, "ref": result.ref, "base_sha": result.base_sha,
+        "passed": result.passed, "started_at": result.started_at, "finished_at": result.finished_at,
+        "duration_s": result.duration_s, "flaky": list(result.flaky),
+        "gates": [{"name": g.name, "status": g.status, "required": g.required, "reason": g.reason,
+                   "exit_code": g.exit_code, "duration_s": g.duration_s, "flaky": list(g.flaky),
+                   "tests": g.junit.tests if g.junit else None, "failures": g.junit.failures if g.junit else None,
+                   "errors": g.junit.errors if g.junit else None, "skipped": g.junit.skipped if g.junit else None}
+                  for g in result.gates],
+        "failures": [{"gate": gate, "id": f.id, "file": f.file, "line": f.line, "message": f.message[:300]}
+                     for gate, f in G.failing_tests(result.gates)[:20]],
+        "coverage": None if cov is None else {
+            "percent": cov.percent, "lines": cov.lines, "covered": cov.covered,
+            "changed_percent": cov.changed.percent if cov.changed else None},
+        "base_coverage": result.base_coverage,
+        "thresholds": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in result.thresholds],
+        "comment_id": result.report.comment_id,
+    }
+
+
+def _record(ctx: Context, test_cfg: TestConfig, repo: str, key: str, result: TestResult) -> None:
+    from agentops.state import docs
+
+    record = _summary_record(result)
+    group = _group(record)
+
+    def apply(d: Any) -> None:
+        d.put(key, record)
+        # History is kept per PR (or per branch): runs of busy PRs never evict the base branch's
+        # record that coverage-drop checks compare against.
+        mine = [(str(r.get("finished_at", "")), k) for k, r in d.live().items() if _group(r) == group]
+        mine.sort(reverse=True)
+        for _ts, old in mine[max(test_cfg.history, 1):]:
+            d.delete(old)
+
+    ctx.store.update(docs.test_results(repo), apply)
+    ctx.store.append(docs.AGENT_ACTIONS, {
+        "agent": "test", "worker": ctx.worker_id, "repo": repo, "issue": None, "action": "test",
+        "result": "pass" if result.passed else "fail",
+        "details": {"pr": result.pr, "sha": result.sha, "key": key, "flaky": list(result.flaky)},
+    })
+
+
+def _group(record: Mapping[str, Any]) -> str:
+    pr = record.get("pr")
+    return f"pr-{pr}" if pr is not None else f"ref-{record.get('ref') or ''}"
+
+
+# -- reporting ----------------------------------------------------------------------------------
+def _actions_output(ctx: Context, view: G.ReportView) -> None:
+    out = ctx.output
+    if not out.in_actions:
+        return
+    out.summary(G.render_markdown(view))
+    for gate, f in G.failing_tests(view.gates):
+        out.annotation("error", f"{f.id}: {f.message}", file=f.file, line=f.line, title=f"{gate}: {f.kind}")
+    for g in view.gates:
+        if not g.ok and not (g.junit and g.junit.failed):
+            out.annotation("error", f"gate {g.name} {g.status}: {g.reason}", title=f"agentops test: {g.name}")
+        for t in g.flaky:
+            out.annotation("warning", f"flaky test {t}: failed, then passed on re-run", title=f"{g.name}: flaky")
+    for c in view.checks:
+        if not c.ok:
+            out.annotation("error", f"threshold {c.name}: {c.detail}", title="agentops test: threshold")
+
+
+def _report(ctx: Context, test_cfg: TestConfig, repo: str, pr: int | None, sha: str,
+            view: G.ReportView) -> ReportInfo:
+    gh = ctx.github
+    notes: list[str] = []
+    comment, comment_id = "skipped", None
+    if pr is not None:
+        marker = make_marker("test-report", pr=pr)
+        comment, comment_id, extra = _sticky_comment(ctx, repo, pr, marker, G.render_markdown(view, marker=marker))
+        notes += extra
+    state = "success" if view.passed else "failure"
+    gh.create_status(repo, sha, state=state, context=test_cfg.status_context,
+                     description=G.status_description(view))
+    review = None
+    if pr is not None:
+        review, note = _review(ctx, test_cfg, repo, pr, sha, view)
+        if note:
+            notes.append(note)
+    return ReportInfo(comment=comment, comment_id=comment_id, status=state, review=review, notes=tuple(notes))
+
+
+def _sticky_comment(ctx: Context, repo: str, pr: int, marker: str,
+                    body: str) -> tuple[str, int, list[str]]:
+    gh = ctx.github
+    mine = sorted((c for c in gh.list_comments(repo, pr) if find_marker(c.body, "test-report", pr=pr)),
+                  key=lambda c: c.id)
+    if not mine:
+        created = gh.create_comment(repo, pr, body, marker=marker)
+        return "created", created.id, []
+    keep, extras = mine[0], mine[1:]
+    notes = []
+    for dup in extras:  # a concurrent run raced us to create one: keep the oldest
+        gh.delete_comment(repo, dup.id)
+        notes.append(f"removed duplicate test-report comment {dup.id}")
+    if keep.body.strip() == body.strip():
+        return "unchanged", keep.id, notes
+    gh.edit_comment(repo, keep.id, body)
+    return "updated", keep.id, notes
+
+
+def _review(ctx: Context, test_cfg: TestConfig, repo: str, pr: int, sha: str,
+            view: G.ReportView) -> tuple[str | None, str | None]:
+    if view.passed and test_cfg.approve:
+        event, done = "APPROVE", "approved"
+    elif not view.passed and test_cfg.request_changes:
+        event, done = "REQUEST_CHANGES", "changes-requested"
+    else:
+        return None, None
+    gh = ctx.github
+    rmarker = make_marker("test-review", pr=pr, sha=sha, event=event.lower())
+    if any(find_marker(r.body, "test-review", pr=pr, sha=sha, event=event.lower()) for r in gh.list_reviews(repo, pr)):
+        return "already", None
+    if event == "APPROVE":
+        text = "All required quality gates passed."
+    else:
+        lines = ["Quality gates failed:"]
+        lines += [f"- gate {g.name}: {g.status} ({g.reason})" for g in view.gates if g.required and not g.ok]
+        lines += [f"- {f.id}" + (f" ({f.file}:{f.line})" if f.file and f.line else "") + f": {f.message[:200]}"
+                  for _gate, f in G.failing_tests(view.gates)[:20]]
+        lines += [f"- threshold {c.name}: {c.detail}" for c in view.checks if not c.ok]
+        text = "\n".join(lines)
+    try:
+        gh.create_review(repo, pr, event=event, body=f"{rmarker}\n{text}", commit_id=sha)
+    except GitHubError as exc:
+        if exc.status in (403, 422):
+            return "refused", (f"GitHub refused the {event} review ({exc.status}: {exc.message}); "
+                               f"the commit status {test_cfg.status_context} carries the verdict")
+        raise
+    return done, None

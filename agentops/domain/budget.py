@@ -1,0 +1,74 @@
+"""Spend arithmetic over the `costs` log. Pure: the command layer reads the log and the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Spend:
+    month_usd: float
+    task_usd: float | None  # None when no task was asked about
+    monthly_limit: float | None
+    per_task_limit: float | None
+    month_start: dt.datetime
+
+    @property
+    def month_remaining(self) -> float | None:
+        return None if self.monthly_limit is None else max(self.monthly_limit - self.month_usd, 0.0)
+
+    @property
+    def task_remaining(self) -> float | None:
+        if self.per_task_limit is None or self.task_usd is None:
+            return None
+        return max(self.per_task_limit - self.task_usd, 0.0)
+
+    def refusal(self) -> str | None:
+        """Why new work must not start, or None. Fails closed at the limit, not past it."""
+        if self.monthly_limit is not None and self.month_usd >= self.monthly_limit:
+            return (f"budget exhausted: ${self.month_usd:.2f} spent this month "
+                    f"(since {self.month_start:%Y-%m-%d}), monthly budget ${self.monthly_limit:.2f}")
+        if self.per_task_limit is not None and self.task_usd is not None and self.task_usd >= self.per_task_limit:
+            return f"budget exhausted for this task: ${self.task_usd:.2f} spent, per-task cap ${self.per_task_limit:.2f}"
+        return None
+
+
+def month_start(now: dt.datetime) -> dt.datetime:
+    now = now.astimezone(dt.UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def parse_ts(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def task_key_of(event: Mapping[str, Any]) -> str | None:
+    repo, issue = event.get("repo"), event.get("issue")
+    return f"{repo}#{issue}" if repo and isinstance(issue, int) else None
+
+
+def compute(events: Iterable[Mapping[str, Any]], now: dt.datetime, *, monthly_limit: float | None,
+            per_task_limit: float | None, task_key: str | None = None) -> Spend:
+    start = month_start(now)
+    month = 0.0
+    task = 0.0
+    for ev in events:
+        cost = ev.get("cost_usd")
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+            continue
+        if task_key is not None and task_key_of(ev) == task_key:
+            task += float(cost)  # the per-task cap spans months: a task does not get a fresh allowance
+        ts = parse_ts(ev.get("ts"))
+        if ts is None or ts >= start:
+            month += float(cost)  # undated spend counts: fail closed
+    return Spend(month_usd=round(month, 6), task_usd=round(task, 6) if task_key is not None else None,
+                 monthly_limit=monthly_limit, per_task_limit=per_task_limit, month_start=start)

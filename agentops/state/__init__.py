@@ -1,0 +1,1 @@
+"""State store: keyed JSON documents and JSONL logs under `state/` (see store.Store)."""

@@ -1,0 +1,40 @@
+"""Cross-process lock on one state file (`<file>.lock`, flock-based via filelock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agentops.errors import LostRace
+
+DEFAULT_TIMEOUT = 30.0
+# filelock polls a non-blocking flock; the default 50 ms poll caps a contended document at
+# a few updates per second per waiter, far below what the disk allows.
+_POLL = 0.002
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def locked(path: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
+    """Hold the lock of `path` for the block; LostRace (exit 4) naming the lock file on timeout."""
+    from filelock import FileLock, Timeout
+
+    holder = lock_path(path)
+    holder.parent.mkdir(parents=True, exist_ok=True)
+    # thread_local=False: one lock object per call, so threads of one process exclude each
+    # other through the kernel exactly like separate processes do.
+    lock = FileLock(str(holder), timeout=timeout, thread_local=False, poll_interval=_POLL)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LostRace(f"{holder}: another process held this lock for more than {timeout:g}s",
+                       hint="another agentops process is writing this state file; retry when it is done, "
+                            "or remove the lock file if no agentops process is running") from None
+    try:
+        yield
+    finally:
+        lock.release()
