@@ -102,11 +102,9 @@ _register()
 
 
 def main() -> None:
+    # Click already maps usage errors to exit 2; commands map AgentOpsError in `execute`.
     try:
-        app()
-    except SystemExit as exc:
-        # click reports usage errors with exit 2 already; keep every code as is.
-        raise
+        app(prog_name="agentops")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

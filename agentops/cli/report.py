@@ -51,7 +51,6 @@ def report_cmd(
 
 
 def show(ctx: Context, result: ReportResult, fmt: str) -> None:
-    from agentops.domain.dora import iso
     from agentops.domain.report_render import (
         AGENT_HEADERS,
         DORA_HEADERS,
@@ -60,6 +59,7 @@ def show(ctx: Context, result: ReportResult, fmt: str) -> None:
         summary_rows,
         terminal_trends,
     )
+    from agentops.domain.timeutil import iso
 
     out = ctx.output
     out.summary(result.markdown)  # no-op outside GitHub Actions

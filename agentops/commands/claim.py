@@ -27,10 +27,10 @@ from agentops.domain.claims import (
     iso,
     lease_expiry,
     live_claims,
-    parse_iso,
     winner,
 )
 from agentops.domain.markers import make_marker
+from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.errors import BadInput, GitHubError, LostRace, NotFound, WorkFailed
 from agentops.state import docs
 
@@ -254,7 +254,7 @@ def run(options: ClaimOptions, ctx: Context) -> ClaimResult:
     qt = {k: tq.queue_task(k, t) for k, t in tasks.items()}
     ordered = [qt[k] for k in q.order(qt) if k in ready]
     others = [p for p in available_agents(ctx, profiles) if p.name != me.name]
-    candidates = q.candidates_for(me, ordered, others)
+    candidates = q.spread(q.candidates_for(me, ordered, others), qt, ctx.worker_id)
     tried: list[str] = []
     lost: list[str] = []
     for key in candidates[:MAX_ATTEMPTS_PER_RUN]:

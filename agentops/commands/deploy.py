@@ -25,6 +25,7 @@ from agentops.config import EnvironmentConfig, HealthCheckConfig
 from agentops.context import Context
 from agentops.domain import deploy as dom
 from agentops.domain.markers import find_marker
+from agentops.domain.timeutil import iso
 from agentops.errors import AgentOpsError, BadInput, ConfigError, LostRace, WorkFailed
 from agentops.http import HttpClient
 from agentops.redact import Redactor
@@ -386,8 +387,8 @@ class _EnvLock:
     def _take_lease(self) -> None:
         now = self.ctx.clock()
         me = self.ctx.worker_id
-        lease = {"holder": me, "since": dom.iso_z(now), "deploy_id": self.deploy_id,
-                 "expires_at": dom.iso_z(now + dt.timedelta(seconds=self.ttl_s))}
+        lease = {"holder": me, "since": iso(now), "deploy_id": self.deploy_id,
+                 "expires_at": iso(now + dt.timedelta(seconds=self.ttl_s))}
 
         def take(d: Any) -> Mapping[str, Any] | None:
             held = d.get(self.env.name)
@@ -585,7 +586,7 @@ class _Runner:
         record = {
             "id": self.deploy_id, "kind": kind, "repo": self.env.repo, "environment": self.env.name,
             "sha": sha, "previous_sha": previous, "prs": list(prs), "commits": [dict(c) for c in commits],
-            "started_at": dom.iso_z(started), "finished_at": dom.iso_z(finished), "status": status,
+            "started_at": iso(started), "finished_at": iso(finished), "status": status,
             "incident": incident, "dry_run": False,
         }
         self.ctx.store.append(DEPLOYMENTS_LOG, record)
@@ -642,7 +643,7 @@ class _Runner:
         self.ctx.store.append(INCIDENTS_LOG, {
             "id": iid, "event": "updated" if already else "opened", "repo": repo, "environment": self.env.name,
             "issue": number, "sha": sha, "deploy_id": self.deploy_id, "severity": severity,
-            "opened_at": _opened_at(self.ctx, iid) or dom.iso_z(opened_at), "resolved_at": None})
+            "opened_at": _opened_at(self.ctx, iid) or iso(opened_at), "resolved_at": None})
         return number, severity
 
     def _resolve_incidents(self, sha: str, at: dt.datetime) -> list[int]:
@@ -651,7 +652,7 @@ class _Runner:
         resolved = []
         for issue in _open_incidents(self.ctx, self.env):
             iid = f"{repo}#{issue.number}"
-            opened = _opened_at(self.ctx, iid) or (dom.iso_z(issue.created_at) if issue.created_at else None)
+            opened = _opened_at(self.ctx, iid) or (iso(issue.created_at) if issue.created_at else None)
             restore_s = None
             if opened:
                 restore_s = (at - dt.datetime.fromisoformat(opened.replace("Z", "+00:00"))).total_seconds()
@@ -662,7 +663,7 @@ class _Runner:
             self.ctx.store.append(INCIDENTS_LOG, {
                 "id": iid, "event": "resolved", "repo": repo, "environment": self.env.name,
                 "issue": issue.number, "sha": sha, "deploy_id": self.deploy_id, "severity": severity,
-                "opened_at": opened, "resolved_at": dom.iso_z(at), "restore_s": restore_s})
+                "opened_at": opened, "resolved_at": iso(at), "restore_s": restore_s})
             self.ctx.output.success(f"resolved incident #{issue.number}"
                                     + (f" after {dom.format_duration(restore_s)}" if restore_s is not None else ""))
             resolved.append(issue.number)

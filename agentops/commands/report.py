@@ -26,12 +26,12 @@ from agentops.domain.dora import (
     compute_dora,
     dora_trend,
     environments,
-    iso,
     parse_deployment,
     parse_since,
 )
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.report_render import EnvironmentReport, FullReport, render_markdown
+from agentops.domain.timeutil import iso
 from agentops.errors import AuthMissing, BadInput, NotFound, Unavailable
 
 REPORT_TITLE = "Agent Ops report"

@@ -25,10 +25,10 @@ from agentops.domain.claims import (
     NEEDS_HUMAN_LABEL,
     STATUS_KIND,
     iso,
-    parse_iso,
     trust,
 )
 from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.domain.workorder import (
     DEFAULT_PRIORITY,
     PRIORITIES,
@@ -86,6 +86,9 @@ def task_from_issue(issue: Issue, old: Mapping[str, Any] | None, known_agents: S
         "secrets": mentions_secrets(f"{issue.title}\n{order.spec}"),
         "base_priority": base_priority,
     })
+    if old is not None and old.get("state") in ("closed", "gone") and issue.state == "open":
+        # Reopened: whatever was done did not settle it, so it is work again.
+        rec.update({"completed": False, "status": "ready"})
     # An escalation raised the priority; a new form priority starts from itself again.
     if old is None or old.get("base_priority") != base_priority:
         rec["priority"] = base_priority

@@ -23,6 +23,7 @@ from agentops.domain import gates as G
 from agentops.domain.coverage import CoverageSummary, detect_format, parse_coverage, parse_unified_diff
 from agentops.domain.junit import JUnitSummary, ReportError, merge, parse_junit, pytest_node_id
 from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, GitHubError
 from agentops.git import GitFailed
 from agentops.git import checkout as co
@@ -127,16 +128,12 @@ def run(options: TestOptions, ctx: Context) -> TestResult:
     result = TestResult(
         repo=repo, pr=options.pr, sha=checkout.sha, ref=checkout.ref, base_sha=checkout.base_sha, passed=passed,
         gates=gates, thresholds=checks, coverage=coverage, base_coverage=base_cov, flaky=flaky,
-        started_at=_iso(started), finished_at=_iso(finished), duration_s=duration,
+        started_at=iso(started), finished_at=iso(finished), duration_s=duration,
         record_key=key if repo else None, report=report, notes=tuple(notes),
     )
     if repo:
         _record(ctx, cfg.test, repo, key, result)
     return result
-
-
-def _iso(t: Any) -> str:
-    return str(t.isoformat()).replace("+00:00", "Z")
 
 
 def _resolve_repo(options: TestOptions, ctx: Context) -> str | None:

@@ -21,11 +21,11 @@ from agentops.domain.claims import (
     iso,
     live_claims,
     parse_claim,
-    parse_iso,
     released_ids,
 )
 from agentops.domain.markers import make_marker
 from agentops.domain.queue import raise_priority
+from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.state import docs
 
 from . import tasks as tq

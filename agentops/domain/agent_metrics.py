@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentops.domain.dora import Window, median, parse_time, percentile, weekly_windows
+from agentops.domain.dora import Window, median, percentile, weekly_windows
+from agentops.domain.timeutil import parse_time
 
 AGENT_BRANCH_RE = re.compile(r"^agentops/(\d+)(?:-|$)")
 _PASS = frozenset({"pass", "passed", "success", "succeeded", "ok", "green"})

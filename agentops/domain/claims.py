@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from agentops.domain import timeutil
 from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.timeutil import parse_time as parse_iso
 
 CLAIM_KIND = "claim"
 RELEASE_KIND = "release"
@@ -28,17 +30,8 @@ WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
 def iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    # Claim markers and lease times carry whole seconds: shorter markers, stable comparisons.
+    return timeutil.iso(t.replace(microsecond=0), timespec="seconds")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from agentops.config import FreezeWindow, HealthCheckConfig
 from agentops.domain.markers import make_marker
+from agentops.domain.timeutil import iso, parse_time
 
 Status = Literal["succeeded", "rolled_back", "failed", "rollback_failed"]
 Severity = Literal["high", "critical"]
@@ -76,14 +77,6 @@ class _Recurring:
     period: int
 
 
-def _parse_iso(value: str) -> dt.datetime | None:
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _parse_recurring(value: str) -> tuple[int | None, int] | None:
     m = _WEEKLY_RE.match(value.strip())
     if not m:
@@ -109,7 +102,7 @@ def check_freeze_windows(windows: Sequence[FreezeWindow], *, field: str) -> None
 
 
 def _window_kind(w: FreezeWindow, where: str) -> tuple[dt.datetime, dt.datetime] | _Recurring:
-    s_iso, e_iso = _parse_iso(w.start), _parse_iso(w.end)
+    s_iso, e_iso = parse_time(w.start), parse_time(w.end)
     if s_iso and e_iso:
         if e_iso <= s_iso:
             raise PlanError(f"{where}.end", "must be after start")
@@ -301,10 +294,6 @@ def prs_from_subjects(subjects: Iterable[str]) -> list[int]:
     return sorted(found)
 
 
-def iso_z(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def parse_git_log(text: str) -> list[tuple[str, str, str]]:
     """Lines "sha\\x1fcommitter-date-ISO\\x1fsubject" -> (sha, committed_at UTC ISO Z, subject)."""
     out = []
@@ -312,8 +301,8 @@ def parse_git_log(text: str) -> list[tuple[str, str, str]]:
         parts = line.split("\x1f", 2)
         if len(parts) != 3:
             continue
-        when = _parse_iso(parts[1])
-        out.append((parts[0], iso_z(when) if when else parts[1], parts[2]))
+        when = parse_time(parts[1])
+        out.append((parts[0], iso(when) if when else parts[1], parts[2]))
     return out
 
 
@@ -363,7 +352,7 @@ def render_incident(f: IncidentFacts) -> str:
         f"| Commit | `{f.sha}` |",
         f"| Previous commit | `{f.previous_sha or 'none'}` |",
         f"| Deploy | `{f.deploy_id}` |",
-        f"| At | {iso_z(f.at)} |",
+        f"| At | {iso(f.at)} |",
         "",
         f"### What failed: {f.failed_step}",
         "",
@@ -393,7 +382,7 @@ def render_resolution(env: str, sha: str, deploy_id: str, at: dt.datetime, resto
     took = f" Time to restore: {format_duration(restore_s)}." if restore_s is not None else ""
     return "\n".join([
         make_marker("incident-resolved", env=env, deploy=deploy_id),
-        f"Resolved: `{env}` is healthy again at `{sha[:12]}` (deploy `{deploy_id}`, {iso_z(at)}).{took}",
+        f"Resolved: `{env}` is healthy again at `{sha[:12]}` (deploy `{deploy_id}`, {iso(at)}).{took}",
     ]) + "\n"
 
 

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentops.domain.timeutil import iso, parse_time
+
 # --------------------------------------------------------------------------------------------
 # Performance bands. Source: Google Cloud DORA, "Accelerate State of DevOps Report 2023",
 # section "Software delivery performance", table of performance levels:
@@ -92,23 +94,6 @@ def cfr_band(rate: float | None) -> str | None:
 # --------------------------------------------------------------------------------------------
 # small shared helpers (agent_metrics uses them too)
 # --------------------------------------------------------------------------------------------
-def parse_time(value: Any) -> dt.datetime | None:
-    """ISO-8601 (with `Z` or an offset) to aware UTC; anything else None."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
-
-
-def iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def median(values: Sequence[float]) -> float | None:
     """Middle value; the mean of the two middle values for an even count."""
     if not values:

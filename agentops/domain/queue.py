@@ -7,6 +7,7 @@ Ordering is priority (raised to that of anything waiting on the task), then dead
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -265,3 +266,21 @@ def assign(ordered_ready: Sequence[QueueTask], agents: Sequence[AgentProfile]) -
         state[best.name] = AgentProfile(best.name, best.capabilities, best.max_concurrent, best.active + 1,
                                         best.success_rate)
     return out
+
+
+def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 16) -> list[str]:
+    """Rotate the leading run of equally urgent tasks (same priority and deadline) by an offset
+    derived from `seed` (the worker id), so workers starting together try different tasks
+    instead of all racing for the first one. Order across priorities and deadlines is kept."""
+    if len(keys) < 2:
+        return list(keys)
+    head = tasks[keys[0]]
+    run = 1
+    while run < min(len(keys), window):
+        t = tasks[keys[run]]
+        if t.priority != head.priority or t.deadline != head.deadline or t.agent != head.agent:
+            break
+        run += 1
+    offset = zlib.crc32(seed.encode("utf-8")) % run
+    lead = list(keys[:run])
+    return lead[offset:] + lead[:offset] + list(keys[run:])

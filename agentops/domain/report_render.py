@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentops.domain.agent_metrics import AgentReport
-from agentops.domain.dora import BAND_SOURCE, DoraReport, DoraSnapshot, DoraTrend, iso
+from agentops.domain.dora import BAND_SOURCE, DoraReport, DoraSnapshot, DoraTrend
+from agentops.domain.timeutil import iso
 
 NO_DATA = "no data"
 _SPARK = "▁▂▃▄▅▆▇█"

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
+from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, Forbidden, GitHubError, NotFound
 from agentops.github import convert
 from agentops.github.auth import Credentials, resolve
@@ -230,7 +231,7 @@ class GitHubAdapter:
         if labels:
             params["labels"] = ",".join(labels)
         if since is not None:
-            params["since"] = convert.iso(since)
+            params["since"] = iso(since, timespec="seconds")
         if assignee is not None:
             params["assignee"] = assignee
         return self._fetched(f"{_r(repo)}/issues", f"issues of {repo}", lambda d: convert.issue(d, repo),
@@ -312,7 +313,7 @@ class GitHubAdapter:
 
     # -- comments ----------------------------------------------------------------------------
     def list_comments(self, repo: str, number: int, *, since: dt.datetime | None = None) -> list[Comment]:
-        params = {"since": convert.iso(since)} if since is not None else None
+        params = {"since": iso(since, timespec="seconds")} if since is not None else None
         items = self._list(f"{_r(repo)}/issues/{number}/comments", f"comments of {repo}#{number}", params=params)
         return [convert.comment(d) for d in items]
 

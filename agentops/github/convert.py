@@ -6,10 +6,10 @@ another request.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from agentops.domain.timeutil import parse_time
 from agentops.github.models import (
     CheckRun,
     CombinedStatus,
@@ -26,29 +26,6 @@ from agentops.github.models import (
 )
 
 Json = Mapping[str, Any]
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    """ISO-8601 from GitHub ("2024-05-01T12:00:00Z") to an aware UTC datetime."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def iso(value: dt.datetime) -> str:
-    """An aware datetime as GitHub wants it in query strings."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _str(data: Json, key: str, default: str = "") -> str:

@@ -30,13 +30,12 @@ def test_missing_executable_is_reported_not_raised() -> None:
 
 def test_timeout_kills_the_process_group(tmp_path: Path) -> None:
     marker = tmp_path / "child-alive"
-    code = (
-        "import subprocess, sys, time\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3); open({str(marker)!r}, \"w\").write(\"x\")'])\n"
-        "time.sleep(60)\n"
-    )
+    child = tmp_path / "child.py"
+    child.write_text(f"import time\ntime.sleep(3)\nopen({str(marker)!r}, 'w').write('x')\n")
+    parent = tmp_path / "parent.py"
+    parent.write_text(f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, {str(child)!r}])\ntime.sleep(60)\n")
     start = time.monotonic()
-    res = proc.run([sys.executable, "-c", code], timeout=1.0)
+    res = proc.run([sys.executable, str(parent)], timeout=1.0)
     assert res.timed_out and res.returncode is None
     assert time.monotonic() - start < 10
     time.sleep(3.5)

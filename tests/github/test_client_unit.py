@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agentops.domain.timeutil import iso
 from agentops.errors import AuthMissing, BadInput, ExitCode
 from agentops.github import convert
 from agentops.github.adapter import _with_marker, connect
@@ -72,7 +73,7 @@ def test_parse_time_is_aware_utc() -> None:
     assert t == dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC) and t.tzinfo is not None
     assert convert.parse_time("2024-05-01T14:00:00+02:00") == dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
     assert convert.parse_time(None) is None and convert.parse_time("nope") is None
-    assert convert.iso(dt.datetime(2024, 5, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))) == "2024-05-01T12:00:00Z"
+    assert iso(dt.datetime(2024, 5, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2))), timespec="seconds") == "2024-05-01T12:00:00Z"
 
 
 def test_marker_is_appended_once() -> None:

@@ -71,7 +71,7 @@ def test_deep_chain_needs_no_recursion() -> None:
     ts = tasks(*(t(f"r#{i}", *( [f"r#{i-1}"] if i else [])) for i in range(n)))
     waves, _ = q.waves(ts, q.readiness(ts, {}))
     assert len(waves) == n
-    ts[f"r#0"] = t("r#0", f"r#{n-1}")
+    ts["r#0"] = t("r#0", f"r#{n-1}")
     assert len(q.find_cycles({k: v.dependencies for k, v in ts.items()})[0]) == n
 
 
@@ -122,3 +122,15 @@ def test_success_rate_breaks_load_ties() -> None:
 def test_raise_priority() -> None:
     assert [q.raise_priority(p) for p in ("low", "medium", "high", "critical")] == ["medium", "high", "critical",
                                                                                    "critical"]
+
+
+def test_spread_rotates_only_the_equally_urgent_head() -> None:
+    ts = tasks(*(t(f"r#{i}", age=i) for i in range(5)), t("r#9", priority="low"))
+    keys = q.order(ts)
+    offsets = {tuple(q.spread(keys, ts, f"worker-{w}")) for w in range(40)}
+    assert len(offsets) == 5  # every rotation of the five medium tasks shows up
+    for got in offsets:
+        assert sorted(got[:5]) == keys[:5] and got[5] == "r#9"
+        i = keys.index(got[0])
+        assert list(got[:5]) == keys[i:5] + keys[:i]
+    assert q.spread(["r#1"], ts, "w") == ["r#1"]

@@ -181,3 +181,15 @@ def test_backoff_grows(emulator: Any, repo: str, worker: Callable[..., Context],
         waits.append(retry - clock())
         clock.now = retry + dt.timedelta(seconds=1)
     assert waits == [dt.timedelta(minutes=10), dt.timedelta(minutes=20), dt.timedelta(minutes=40)]
+
+
+def test_reopened_task_is_work_again(emulator: Any, repo: str, worker: Callable[..., Context]) -> None:
+    n = new_task(emulator)
+    ctx = worker("w1")
+    claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), ctx)
+    release_cmd.run(release_cmd.ReleaseOptions(n, reason="completed"), ctx)
+    assert claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), ctx).claimed is None  # done, PR pending
+    emulator.state.close(issue(emulator, n), "x", "completed")
+    tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)
+    emulator.state.reopen(issue(emulator, n))
+    assert claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), ctx).claimed.issue == n  # type: ignore[union-attr]

@@ -1,0 +1,67 @@
+"""`agentops init`: write the adoption files into a repository and create the labels."""
+
+from typing import Annotated, Any
+
+import typer
+
+from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
+from agentops.commands import init as cmd
+
+
+@app.command("init")
+def init_cmd(
+    path: Annotated[str | None, typer.Option("--path", help="Repository to set up (default: the current folder).",
+                                             show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that differ from the templates.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    no_labels: Annotated[bool, typer.Option("--no-labels", help="Do not create the labels on GitHub.")] = False,
+    repo: RepoOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write agentops.yaml, state/, .gitattributes, the issue form, workflows and dev containers; create labels.
+
+    Idempotent. A file you changed is never overwritten without --force: init shows the diff
+    and exits 1 (everything else is still written). --dry-run writes nothing and exits 0.
+    """
+    ctx = make_context(json_mode=json, repo=repo)
+    if path:
+        from pathlib import Path
+
+        ctx.cwd = Path(path).resolve()
+
+    def render(r: cmd.InitResult) -> int:
+        out = ctx.output
+        if json:
+            out.emit(_as_json(r))
+        else:
+            verb = "would be " if r.dry_run else ""
+            out.table(f"agentops init {r.root}" + (" (dry run)" if r.dry_run else ""), ["file", "action"],
+                      [(f.path, f.action) for f in r.files])
+            out.info(f"merge driver: {verb if r.merge_driver == 'registered' else ''}{r.merge_driver}"
+                     + (f" ({r.merge_driver_note})" if r.merge_driver_note else ""))
+            lb = r.labels
+            if lb.skipped:
+                out.info(f"labels: skipped ({lb.skipped})")
+            else:
+                out.info(f"labels on {lb.repo}: {len(lb.created)} {verb}created, {len(lb.existing)} already there")
+            for f in r.conflicts:
+                out.warn(f"{f.path}: differs from the template; not overwritten (use --force)", file=f.path)
+                out.console.print(f.diff, markup=False, highlight=False, end="")
+            if not r.conflicts:
+                out.success("nothing changed" if not r.changed else
+                            ("dry run: nothing written" if r.dry_run else "done"))
+        return 1 if r.conflicts and not r.dry_run else 0
+
+    execute(ctx, lambda: cmd.run(cmd.InitOptions(path=path, force=force, dry_run=dry_run, labels=not no_labels,
+                                                 repo=repo), ctx), render)
+
+
+def _as_json(r: cmd.InitResult) -> dict[str, Any]:
+    lb = r.labels
+    return {
+        "root": r.root, "dry_run": r.dry_run, "changed": r.changed,
+        "files": [{"path": f.path, "action": f.action, **({"diff": f.diff} if f.diff else {})} for f in r.files],
+        "conflicts": [f.path for f in r.conflicts],
+        "merge_driver": {"action": r.merge_driver, "detail": r.merge_driver_note},
+        "labels": {"repo": lb.repo, "created": list(lb.created), "existing": list(lb.existing), "skipped": lb.skipped},
+    }

@@ -1,0 +1,68 @@
+"""`agentops bootstrap --role ROLE`: the dev container's postCreate step.
+
+Registers the state merge driver and the merge attributes in the current repository, then
+runs the doctor checks for the role and says what is missing and how to fix it. A Codespace
+must come up even when a tool is missing, so only `strict` turns a failed required check
+into a failure (the CLI's exit 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agentops.commands import doctor
+from agentops.context import Context
+from agentops.errors import AgentOpsError
+
+
+@dataclass(frozen=True)
+class BootstrapOptions:
+    role: str
+    strict: bool = False
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    role: str
+    repo_root: str | None  # None: not inside a git repository
+    merge_driver: str | None  # the registered driver command
+    gitattributes_changed: bool
+    checks: tuple[doctor.Check, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def missing(self) -> tuple[doctor.Check, ...]:
+        return tuple(c for c in self.checks if c.status in ("fail", "warn"))
+
+    @property
+    def ok(self) -> bool:
+        """No required check failed (optional ones may have)."""
+        return not any(c.status == "fail" and c.required for c in self.checks)
+
+
+def run(options: BootstrapOptions, ctx: Context) -> BootstrapResult:
+    # Validates the role before anything is written.
+    if options.role not in doctor.ROLES:
+        from agentops.errors import BadInput
+
+        raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(doctor.ROLES)})")
+    notes: list[str] = []
+    root = ctx.root
+    driver: str | None = None
+    changed = False
+    if (root / ".git").exists():
+        from agentops.git.sync import install_merge_driver, state_rel
+
+        try:
+            rel = state_rel(root, ctx.state_dir)
+            info = install_merge_driver(root, rel)
+            driver = str(info["driver"])
+            changed = bool(info["gitattributes_changed"])
+        except AgentOpsError as exc:
+            notes.append(f"merge driver not registered: {exc.message}")
+    else:
+        notes.append(f"{root} is not a git repository: the state merge driver was not registered")
+    report = doctor.run(doctor.DoctorOptions(role=options.role, offline=options.offline), ctx)
+    return BootstrapResult(role=options.role, repo_root=str(root) if driver else None, merge_driver=driver,
+                           gitattributes_changed=changed, checks=tuple(report.checks), notes=tuple(notes))

@@ -1,0 +1,290 @@
+"""`agentops init`: adopt agentops in a repository.
+
+Writes the starter agentops.yaml, the state/ skeleton, the state merge attributes, the
+work-order issue form, the workflows and the per-role dev containers; registers the state
+merge driver; creates the labels on GitHub. Every step compares before it writes, so a
+second run reports "unchanged" everywhere. A file that differs from what init would write
+is never overwritten without `force`: it is reported as a conflict with a unified diff
+(the CLI exits 1, "work not done"), while every other file is still brought up to date.
+
+The canonical templates are package data under agentops/templates/ (so a wheel or the
+single-file .pyz carries them); the agentops repository's own devcontainers/ and
+.github/workflows/ are byte-identical copies (scripts/sync_templates.py keeps them so).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from agentops.context import Context, parse_repo, repo_from_remote_url
+from agentops.errors import BadInput, Forbidden
+
+# Where each template folder lands in a target repository. Codespaces only finds
+# `.devcontainer/<folder>/devcontainer.json` one level deep, hence `.devcontainer/<role>/`.
+TEMPLATE_TARGETS: tuple[tuple[str, str], ...] = (
+    ("workflows", ".github/workflows"),
+    ("devcontainers", ".devcontainer"),
+)
+CONFIG_FILE = "agentops.yaml"
+ISSUE_FORM = ".github/ISSUE_TEMPLATE/agent-task.yml"
+# Created once, then the user's: init never compares or rewrites these.
+STATE_SKELETON: tuple[tuple[str, str], ...] = (
+    ("state/.gitignore", "*.lock\n*.tmp\n"),
+    ("state/logs/.gitkeep", ""),
+)
+
+CREATED, UPDATED, UNCHANGED, CONFLICT, KEPT = "created", "updated", "unchanged", "conflict", "kept"
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    path: str | None = None
+    force: bool = False
+    dry_run: bool = False
+    labels: bool = True
+    repo: str | None = None
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str  # relative to the target, POSIX
+    action: str  # created | updated | unchanged | conflict | kept
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class LabelsOutcome:
+    repo: str | None = None
+    created: tuple[str, ...] = ()
+    existing: tuple[str, ...] = ()
+    skipped: str | None = None  # why labels were not touched
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: str
+    dry_run: bool
+    files: tuple[FileChange, ...] = ()
+    merge_driver: str = "skipped"  # registered | unchanged | skipped
+    merge_driver_note: str = ""
+    labels: LabelsOutcome = field(default_factory=LabelsOutcome)
+
+    @property
+    def conflicts(self) -> tuple[FileChange, ...]:
+        return tuple(f for f in self.files if f.action == CONFLICT)
+
+    @property
+    def changed(self) -> bool:
+        return (any(f.action in (CREATED, UPDATED) for f in self.files) or self.merge_driver == "registered"
+                or bool(self.labels.created))
+
+
+def templates_root() -> Traversable:
+    return resources.files("agentops") / "templates"
+
+
+def template_files() -> Iterator[tuple[str, bytes]]:
+    """(target path, content) for every workflow and dev container template."""
+    root = templates_root()
+    for folder, target in TEMPLATE_TARGETS:
+        yield from _walk(root / folder, target)
+
+
+def _walk(node: Traversable, prefix: str) -> Iterator[tuple[str, bytes]]:
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.name.startswith(".") or child.name == "__pycache__":
+            continue
+        rel = f"{prefix}/{child.name}"
+        if child.is_dir():
+            yield from _walk(child, rel)
+        else:
+            yield rel, child.read_bytes()
+
+
+def starter_config() -> bytes:
+    return (templates_root() / CONFIG_FILE).read_bytes()
+
+
+def run(options: InitOptions, ctx: Context) -> InitResult:
+    root = Path(options.path) if options.path else ctx.cwd
+    root = root if root.is_absolute() else ctx.cwd / root
+    if root.exists() and not root.is_dir():
+        raise BadInput(f"--path: {root} is not a folder")
+    if not root.exists() and not options.dry_run:
+        root.mkdir(parents=True)
+
+    files: list[FileChange] = []
+    # The user's: written once.
+    files.append(_create_only(root, CONFIG_FILE, starter_config(), options.dry_run))
+    for rel, text in STATE_SKELETON:
+        files.append(_create_only(root, rel, text.encode(), options.dry_run))
+    files.append(_gitattributes(root, options.dry_run))
+    # Ours: kept identical to what this agentops version writes.
+    agents = _agent_names(root, ctx)
+    from agentops.domain.workorder import render_agent_task_form
+
+    files.append(_managed(root, ISSUE_FORM, render_agent_task_form(agents).encode(), options))
+    for rel, content in template_files():
+        files.append(_managed(root, rel, content, options))
+
+    driver, note = _merge_driver(root, options.dry_run)
+    labels = _labels(root, options, ctx)
+    return InitResult(root=str(root), dry_run=options.dry_run, files=tuple(files), merge_driver=driver,
+                      merge_driver_note=note, labels=labels)
+
+
+# -- files -------------------------------------------------------------------------------
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _write(path: Path, content: bytes) -> None:
+    from agentops.state.atomicio import atomic_write_bytes
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, content)
+
+
+def _create_only(root: Path, rel: str, content: bytes, dry_run: bool) -> FileChange:
+    current = _read(root / rel)
+    if current is None:
+        if not dry_run:
+            _write(root / rel, content)
+        return FileChange(rel, CREATED)
+    return FileChange(rel, UNCHANGED if current == content else KEPT)
+
+
+def _managed(root: Path, rel: str, content: bytes, options: InitOptions) -> FileChange:
+    path = root / rel
+    current = _read(path)
+    if current == content:
+        return FileChange(rel, UNCHANGED)
+    if current is None:
+        if not options.dry_run:
+            _write(path, content)
+        return FileChange(rel, CREATED)
+    diff = unified_diff(rel, current, content)
+    if not options.force:
+        return FileChange(rel, CONFLICT, diff)
+    if not options.dry_run:
+        _write(path, content)
+    return FileChange(rel, UPDATED, diff)
+
+
+def unified_diff(rel: str, old: bytes, new: bytes) -> str:
+    """Yours (a/) against what init would write (b/)."""
+    a = old.decode("utf-8", errors="replace").splitlines(keepends=True)
+    b = new.decode("utf-8", errors="replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(a, b, fromfile=f"a/{rel}", tofile=f"b/{rel}")
+    return "".join(ln if ln.endswith("\n") else ln + "\n" for ln in lines)
+
+
+def _gitattributes(root: Path, dry_run: bool) -> FileChange:
+    from agentops.git.sync import attribute_lines, ensure_gitattributes
+
+    rel = ".gitattributes"
+    existed = (root / rel).exists()
+    if dry_run:
+        text = (root / rel).read_text(encoding="utf-8") if existed else ""
+        have = {ln.strip() for ln in text.splitlines()}
+        missing = [ln for ln in attribute_lines() if ln not in have]
+        return FileChange(rel, UNCHANGED if not missing else (UPDATED if existed else CREATED))
+    if not ensure_gitattributes(root):
+        return FileChange(rel, UNCHANGED)
+    return FileChange(rel, UPDATED if existed else CREATED)
+
+
+def _agent_names(root: Path, ctx: Context) -> list[str]:
+    """Agents for the issue form: the target's agentops.yaml (as written by now), else the starter's."""
+    from agentops.config import load_config, parse_config
+
+    path = Path(ctx.config_path) if ctx.config_path else root / CONFIG_FILE
+    if path.exists():
+        cfg = load_config(path, required=True)
+    else:
+        cfg = parse_config(starter_config().decode("utf-8"), CONFIG_FILE)
+    return [a.name for a in cfg.agents]
+
+
+# -- git ---------------------------------------------------------------------------------
+def _merge_driver(root: Path, dry_run: bool) -> tuple[str, str]:
+    if not (root / ".git").exists():
+        return "skipped", f"{root} is not a git repository: run `agentops state merge-driver install` after `git init`"
+    from agentops.git import open_repo, try_run
+    from agentops.git.sync import DRIVER_NAME, driver_command, register_merge_driver
+
+    status, current, _ = try_run(open_repo(root), "config", "--local", f"merge.{DRIVER_NAME}.driver")
+    wanted = driver_command()
+    if status == 0 and current == wanted:
+        return "unchanged", wanted
+    if dry_run:
+        return "registered", f"would register: {wanted}"
+    return "registered", register_merge_driver(root)
+
+
+# -- labels ------------------------------------------------------------------------------
+def _has_token(ctx: Context) -> bool:
+    env = ctx.env
+    return bool(ctx.github_override is not None or env.get("GH_TOKEN") or env.get("GITHUB_TOKEN")
+                or env.get("AGENTOPS_APP_ID"))
+
+
+def _target_repo(root: Path, options: InitOptions, ctx: Context) -> str | None:
+    if options.repo:
+        return parse_repo(options.repo)
+    if ctx.env.get("GITHUB_REPOSITORY"):
+        return parse_repo(ctx.env["GITHUB_REPOSITORY"], source="GITHUB_REPOSITORY")
+    if not (root / ".git").exists():
+        return None
+    from agentops import proc
+
+    res = proc.run(["git", "config", "--get", "remote.origin.url"], cwd=root, timeout=10)
+    url = res.output.strip() if res.ok else ""
+    return repo_from_remote_url(url) if url else None
+
+
+def _labels(root: Path, options: InitOptions, ctx: Context) -> LabelsOutcome:
+    if not options.labels:
+        return LabelsOutcome(skipped="--no-labels")
+    if not _has_token(ctx):
+        return LabelsOutcome(skipped="no GitHub token: set GH_TOKEN and run `agentops init` again to create the labels")
+    repo = _target_repo(root, options, ctx)
+    if repo is None:
+        return LabelsOutcome(skipped="no repository: pass --repo OWNER/NAME or add a GitHub `origin` remote")
+    from agentops.domain.labels import label_set
+
+    approval = ctx.config.claims.approval_label if ctx.config_override is not None else _approval_label(root, ctx)
+    gh = ctx.github
+    have = {name.casefold() for name in gh.list_labels(repo)}
+    created: list[str] = []
+    existing: list[str] = []
+    for spec in label_set(approval):
+        if spec.name.casefold() in have:
+            existing.append(spec.name)
+        elif options.dry_run:
+            created.append(spec.name)
+        else:
+            try:
+                made = gh.ensure_label(repo, spec.name, color=spec.color, description=spec.description)
+            except Forbidden as exc:
+                # The files are still worth having; a maintainer can run init again.
+                return LabelsOutcome(repo=repo, created=tuple(created), existing=tuple(existing),
+                                     skipped=f"the token may not create labels in {repo} ({exc.message}); "
+                                     "run `agentops init` again with a maintainer's token")
+            (created if made else existing).append(spec.name)
+    return LabelsOutcome(repo=repo, created=tuple(created), existing=tuple(existing))
+
+
+def _approval_label(root: Path, ctx: Context) -> str:
+    from agentops.config import load_config
+
+    path = Path(ctx.config_path) if ctx.config_path else root / CONFIG_FILE
+    return load_config(path).claims.approval_label if path.exists() else "agentops:approved"

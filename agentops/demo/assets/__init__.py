@@ -1,0 +1,1 @@
+"""Stand-alone scripts the demo copies into its folder and runs with the current interpreter."""

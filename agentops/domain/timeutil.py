@@ -1,0 +1,36 @@
+"""ISO-8601 times as agentops stores and GitHub sends them: aware UTC, written with `Z`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """An ISO-8601 string (`Z` or an offset; naive taken as UTC) or a datetime -> aware UTC.
+
+    Anything unparseable is None: callers treat a missing time and a garbled one alike
+    (state files are validated elsewhere; here a bad time must not crash a report).
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def iso(t: dt.datetime, *, timespec: str = "auto") -> str:
+    """Aware datetime -> "2026-01-02T03:04:05Z" (naive taken as UTC)."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).isoformat(timespec=timespec).replace("+00:00", "Z")

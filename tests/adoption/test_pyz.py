@@ -1,0 +1,36 @@
+"""The single-file build: dist/agentops.pyz runs with nothing but a Python interpreter.
+
+Building takes about 20-30 s (pip resolves the dependencies from PyPI) and happens once per
+session (tests/fixtures/pyz.py); set AGENTOPS_SKIP_PYZ=1 to skip offline.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+from tests.fixtures.pyz import run_pyz
+
+
+def test_the_pyz_carries_the_templates(agentops_pyz: Path) -> None:
+    names = zipfile.ZipFile(agentops_pyz).namelist()
+    assert any(n.endswith("agentops/templates/workflows/agentops-code.yml") for n in names)
+    assert any(n.endswith("agentops/templates/devcontainers/code-agent/devcontainer.json") for n in names)
+    assert agentops_pyz.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+
+
+def test_the_pyz_runs_help_and_init_in_an_empty_venv(agentops_pyz: Path, bare_python: Path, tmp_path: Path) -> None:
+    empty = subprocess.run([str(bare_python), "-c", "import typer"], capture_output=True, timeout=60)
+    assert empty.returncode != 0, "the bare venv must not see agentops' dependencies"
+
+    res = run_pyz(bare_python, agentops_pyz, "--help", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "init" in res.stdout and "bootstrap" in res.stdout
+
+    target = tmp_path / "target"
+    made = run_pyz(bare_python, agentops_pyz, "init", "--path", str(target), "--no-labels", "--json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["changed"] is True
+    assert (target / ".github" / "workflows" / "agentops-deploy.yml").is_file()
