@@ -56,11 +56,12 @@ SCRIPTS: tuple[Script, ...] = (
                lambda v: v <= 6),
         Figure("claim contention: double claims", rf"double claims?\D*{NUM}", "0", lambda v: v == 0),
     )),
-    Script("scout", (), ("--quick",), (
-        Figure("scout requests per repository, cold", rf"(?i)cold\D*{NUM}", "see issue", None),
-        Figure("scout requests per repository, warm", rf"(?i)warm\D*{NUM}", "see issue", None),
-        Figure("scout wall time parallel / sequential (50 ms latency)", rf"(?i)ratio\D*{NUM}", "see issue", None,
-               "x"),
+    Script("scout", (), ("--repos", "50"), (
+        Figure("scout reads per repository, cold", rf"^  reads per repo\s+{NUM}", "-", None),
+        Figure("scout requests per repository, warm", rf"warm scan \(2nd run\): requests per repo {NUM}", "-",
+               None),
+        Figure("scout wall time parallel / sequential (50 ms latency)", rf"parallel / sequential = {NUM}",
+               "<= 0.15", lambda v: v <= 0.15, "x"),
     )),
     Script("state_throughput", ("--procs", "8", "--updates", "100"), ("--procs", "8", "--updates", "25"), (
         Figure("state store: updates/s, 8 concurrent writers", rf"^updates/s: {NUM}", "-", None, "/s"),

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.commands import claim as claim_cmd
-from agentops.commands import release as release_cmd
 
 AgentOpt = Annotated[str, typer.Option("--agent", "-a", help="The configured agent that will do the work.")]
 
@@ -22,6 +20,7 @@ def claim(
     json: JsonOpt = False,
 ) -> None:
     """Claim a task (exit 4 when another worker holds it; no eligible task is not an error)."""
+    from agentops.commands import claim as claim_cmd
     ctx = make_context(json_mode=json, repo=repo)
 
     def render(r: claim_cmd.ClaimResult) -> None:
@@ -45,6 +44,7 @@ def release(
     json: JsonOpt = False,
 ) -> None:
     """Release a claim: release comment, label off, task back in the queue (or done)."""
+    from agentops.commands import release as release_cmd
     ctx = make_context(json_mode=json, repo=repo)
 
     def render(r: release_cmd.ReleaseResult) -> None:

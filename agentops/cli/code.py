@@ -3,7 +3,6 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.commands import code as cmd
 
 
 @app.command("code")
@@ -26,6 +25,7 @@ def code_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Run a coding agent on a work order in its own worktree and open (or update) the pull request."""
+    from agentops.commands import code as cmd
     ctx = make_context(json_mode=json, repo=repo)
     options = cmd.CodeOptions(issue=issue, agent=agent, repo=repo, backend=backend, pr=pr,
                               address_review=address_review, fix_ci=fix_ci, cleanup=cleanup, timeout_s=timeout)

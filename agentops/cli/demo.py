@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import demo as cmd
 from agentops.context import Context
+
+if TYPE_CHECKING:
+    from agentops.commands import demo as cmd
 
 
 @app.command("demo")
@@ -26,6 +28,7 @@ def demo_cmd(
     Needs only git and Python; nothing reaches the network beyond 127.0.0.1 and nothing is left
     running. Exit 0 when every step succeeded.
     """
+    from agentops.commands import demo as cmd
     ctx = make_context(json_mode=json)
     options = cmd.DemoOptions(keep=keep, workdir=workdir)
     execute(ctx, lambda: cmd.run(options, ctx), lambda r: _render(ctx, r))

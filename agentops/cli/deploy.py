@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.commands import deploy as cmd
 from agentops.context import Context
+
+if TYPE_CHECKING:
+    from agentops.commands import deploy as cmd
 
 EnvOpt = Annotated[str, typer.Option("--env", "-e", help="Environment name from agentops.yaml `environments`.")]
 
@@ -30,6 +32,7 @@ def deploy_cmd(
     Exit 0 when the deploy succeeded (or a dry run's pre-flight passes), 1 when it was refused,
     rolled back or failed, 4 when another deploy holds the environment lock.
     """
+    from agentops.commands import deploy as cmd
     ctx = make_context(json_mode=json, repo=repo)
     options = cmd.DeployOptions(env=env, sha=sha, force=force, dry_run=dry_run)
     execute(ctx, lambda: cmd.run(options, ctx), lambda r: _render(ctx, r))
@@ -44,6 +47,7 @@ def rollback_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Roll an environment back on demand, then run its health checks."""
+    from agentops.commands import deploy as cmd
     ctx = make_context(json_mode=json, repo=repo)
     options = cmd.RollbackOptions(env=env, to=to)
     execute(ctx, lambda: cmd.rollback(options, ctx), lambda r: _render(ctx, r))

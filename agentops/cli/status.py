@@ -1,10 +1,10 @@
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import status as cmd
 
 
 @app.command("status")
 def status_cmd(json: JsonOpt = False) -> None:
     """Show the local state: task queue, agents, recent deployments, open incidents (no network)."""
+    from agentops.commands import status as cmd
     ctx = make_context(json_mode=json)
 
     def render(r: cmd.StatusResult) -> None:

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import plan as plan_cmd
-from agentops.commands import tasks as tasks_cmd
 
 ReposOpt = Annotated[list[str] | None, typer.Option("--repo", "-R", help="OWNER/NAME (repeatable; default: "
                                                     "$GITHUB_REPOSITORY, else the git remote origin).")]
@@ -22,6 +20,7 @@ def tasks(
     json: JsonOpt = False,
 ) -> None:
     """Sync open `agent-task` issues into the task queue and show it, most urgent first."""
+    from agentops.commands import tasks as tasks_cmd
     ctx = make_context(json_mode=json)
 
     def render(r: tasks_cmd.TasksResult) -> None:
@@ -44,6 +43,7 @@ def plan(
     json: JsonOpt = False,
 ) -> None:
     """Show the dependency DAG as waves of tasks that can run in parallel."""
+    from agentops.commands import plan as plan_cmd
     ctx = make_context(json_mode=json)
 
     def render(r: plan_cmd.PlanResult) -> None:

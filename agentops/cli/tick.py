@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import tick as tick_cmd
 
 
 @app.command("tick")
@@ -16,6 +15,7 @@ def tick(
     json: JsonOpt = False,
 ) -> None:
     """The orchestrator's periodic pass (run it from cron); running it twice changes nothing."""
+    from agentops.commands import tick as tick_cmd
     ctx = make_context(json_mode=json)
 
     def render(r: tick_cmd.TickResult) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.commands import work as work_cmd
 
 
 @app.command("work")
@@ -19,6 +18,7 @@ def work(
     json: JsonOpt = False,
 ) -> None:
     """The worker loop; SIGTERM/SIGINT release the current claim before exiting."""
+    from agentops.commands import work as work_cmd
     ctx = make_context(json_mode=json, repo=repo)
 
     def render(r: work_cmd.WorkResult) -> int | None:

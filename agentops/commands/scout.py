@@ -219,14 +219,11 @@ def run(options: ScoutOptions, ctx: Context) -> ScoutResult:
                 break
             try:
                 mutated = _sync_issues(ctx, s, tracker, now, cfg.comment_interval_hours, changes)
-                if mutated and s.fetch is not None:
-                    # Store the answers as they are after our own writes, so the next scan of an
-                    # unchanged repository gets 304s (free of primary rate limit). Runs too when
-                    # the number of open issues changed: a run embeds its repository, which may
-                    # count them (the emulator's does).
-                    for name in ("issues", "runs") if mutated == "count" else ("issues",):
-                        if name in s.fetch.endpoints:
-                            fetch_endpoint(ctx.github, s.fetch, name, s.fetch.endpoints.get(name))
+                if mutated and s.fetch is not None and "issues" in s.fetch.endpoints:
+                    # Store the issues answer as it is after our own writes, so the next scan of an
+                    # unchanged repository gets a 304 (free of primary rate limit). Workflow runs
+                    # embed only the minimal repository (no counts), so our writes leave them as they were.
+                    fetch_endpoint(ctx.github, s.fetch, "issues", s.fetch.endpoints.get("issues"))
             except RateLimited as exc:
                 stop.append(exc.message)
                 break
@@ -418,21 +415,20 @@ def _pull_refs(got: RepoFetch) -> list[S.PullRef]:
 
 
 def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], now: dt.datetime,
-                 interval: float, changes: list[IssueChange]) -> str | None:
-    """Carry out the plan for one repository. Returns None when nothing was written, "count"
-    when issues were opened or closed, else "edit"."""
+                 interval: float, changes: list[IssueChange]) -> bool:
+    """Carry out the plan for one repository. True when anything was written to GitHub."""
     got = s.fetch
     assert got is not None
     repo = s.target.repo
     if "issues" not in got.endpoints:
         s.notes.append("issues: not readable, so no issue was filed or closed")
-        return None
+        return False
     mine = {fp: r for fp, r in tracker.items() if str(r.get("repo", "")).lower() == repo.lower()}
     actions = S.plan_issues(s.findings, evaluated=s.evaluated, open_issues=_open_scout_issues(got), tracker=mine,
                             pulls=_pull_refs(got), now=now, comment_interval_hours=interval)
     gh = ctx.github
     stamp = iso(now)
-    wrote: str | None = None
+    wrote = False  # any write changes the issues answer, so its ETag must be refreshed
     touched: dict[str, dict[str, Any]] = {}
     for a in actions:
         f = s.findings.get(a.fp)
@@ -444,26 +440,26 @@ def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], 
             if a.kind == "create":
                 assert a.title is not None and a.body is not None
                 issue = gh.create_issue(repo, a.title, a.body, labels=a.labels, marker=S.marker(a.fp))
-                wrote = "count"
+                wrote = True
                 rec = {**base, "issue": issue.number, "status": "open", "created_at": stamp, "last_comment_at": None,
                        "digest": S.body_digest(a.body)}
                 changes.append(IssueChange(repo, a.fp, "created", issue.number))
             elif a.kind == "update":
                 assert a.number is not None
                 gh.update_issue(repo, a.number, title=a.title, body=a.body, labels=a.labels)
-                wrote = wrote or "edit"
+                wrote = True
                 rec = {**rec, **base, "issue": a.number, "status": "open", "digest": S.body_digest(a.body)}
                 changes.append(IssueChange(repo, a.fp, "updated", a.number, a.reason))
             elif a.kind == "comment":
                 assert a.number is not None and a.body is not None and f is not None
                 gh.create_comment(repo, a.number, a.body,
                                   marker=S.update_marker(a.fp, S.body_digest(S.render_issue_body(f))))
-                wrote = wrote or "edit"
+                wrote = True
                 rec = {**rec, **base, "issue": a.number, "last_comment_at": stamp}
                 changes.append(IssueChange(repo, a.fp, "commented", a.number, "finding changed"))
             elif a.kind == "close":
                 assert a.number is not None and a.body is not None
-                wrote = "count"
+                wrote = True
                 duplicate = a.reason.startswith("duplicate")
                 if duplicate or rec.get("resolved_issue") != a.number:
                     marker = S.resolved_marker(a.fp) if not duplicate else None

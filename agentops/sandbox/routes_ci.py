@@ -9,7 +9,7 @@ from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, Work
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_core import load_repo, viewer
 from agentops.sandbox.routes_pulls import commit_json
-from agentops.sandbox.shapes import repo_json, user_json
+from agentops.sandbox.shapes import minimal_repo_json, user_json
 from agentops.sandbox.state import State
 
 if TYPE_CHECKING:
@@ -79,8 +79,7 @@ def combined_status(emu: Emulator, req: Request) -> Response:
     api = f"{req.base_url}/repos/{repo.full_name}"
     items = sorted(latest.values(), key=lambda s: s.id)
     return Response(200, {"state": overall, "statuses": [status_json(emu.state, req.base_url, repo, s) for s in items],
-                          "sha": sha, "total_count": len(items), "repository": repo_json(emu.state, req.base_url,
-                                                                                       repo, None),
+                          "sha": sha, "total_count": len(items), "repository": minimal_repo_json(emu.state, req.base_url, repo),
                           "commit_url": f"{api}/commits/{sha}", "url": f"{api}/commits/{sha}/status"})
 
 
@@ -162,7 +161,7 @@ def run_json(state: State, base: str, repo: Repo, r: WorkflowRun) -> dict[str, A
             "artifacts_url": f"{api}/artifacts", "cancel_url": f"{api}/cancel", "rerun_url": f"{api}/rerun",
             "workflow_url": f"{base}/repos/{repo.full_name}/actions/workflows/{r.workflow_id}",
             "head_commit": {"id": r.head_sha, "tree_id": "", "message": "", "timestamp": iso(r.created_at)},
-            "repository": repo_json(state, base, repo, None), "head_repository": repo_json(state, base, repo, None)}
+            "repository": minimal_repo_json(state, base, repo), "head_repository": minimal_repo_json(state, base, repo)}
 
 
 @route("GET", REPO + "/actions/workflows")

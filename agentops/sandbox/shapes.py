@@ -84,6 +84,17 @@ def repo_json(state: State, base: str, repo: Repo, viewer: str | None) -> dict[s
     return out
 
 
+_MINIMAL_DROP = ("open_issues_count", "open_issues", "forks_count", "forks", "stargazers_count", "watchers_count",
+                 "watchers", "size", "pushed_at", "updated_at", "created_at", "permissions")
+
+
+def minimal_repo_json(state: State, base: str, repo: Repo) -> dict[str, Any]:
+    """The short repository object GitHub embeds in workflow runs and combined statuses: no counts
+    or times, so a new issue or push does not change those answers (or their ETags)."""
+    full = repo_json(state, base, repo, None)
+    return {k: v for k, v in full.items() if k not in _MINIMAL_DROP}
+
+
 def label_json(base: str, repo: Repo, lab: Label) -> dict[str, Any]:
     return {"id": lab.id, "node_id": f"LA_{lab.id}", "url": f"{base}/repos/{repo.full_name}/labels/{q(lab.name)}",
             "name": lab.name, "color": lab.color, "default": lab.default, "description": lab.description}
