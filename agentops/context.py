@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -98,6 +97,8 @@ class Context:
             elif e.get("CODESPACE_NAME"):
                 wid = f"codespace-{e['CODESPACE_NAME']}"
             else:
+                import socket
+
                 wid = f"{socket.gethostname()}-{os.getpid()}"
             self._cache["worker"] = re.sub(r"[^A-Za-z0-9_.-]", "-", wid)[:80]
         return str(self._cache["worker"])

@@ -6,10 +6,8 @@ Commands return values; the CLI layer hands them to an Output. Nothing else prin
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -122,6 +120,8 @@ class Output:
     def emit(self, data: Any) -> None:
         """Print exactly one JSON document on stdout (only in --json mode)."""
         if self.json_mode:
+            import json
+
             text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False)
             self.out.write(self.redactor.redact(text) + "\n")
             self.out.flush()
@@ -167,6 +167,8 @@ class Output:
         value = self.redactor.redact(value)
         with open(path, "a", encoding="utf-8") as fh:
             if "\n" in value or "\r" in value:
+                import uuid
+
                 delim = f"ghadelimiter_{uuid.uuid4()}"
                 fh.write(f"{name}<<{delim}\n{value}\n{delim}\n")
             else:

@@ -124,7 +124,7 @@ print(json.dumps({"wall_s": wall, "cpu_s": cpu, "floor_s": floor, "floor_cpu_s":
 
 
 def measure(root: Path, mode: str) -> dict[str, object]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), mode],  # noqa: S603 - fixed argv, no shell
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), mode],
                          check=True, capture_output=True, text=True)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

@@ -12,6 +12,14 @@ cd "$(dirname "$0")/.."
 out="${1:-dist/agentops.pyz}"
 python="${PYTHON:-python3}"
 mkdir -p "$(dirname "$out")"
+out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
+
+# Build from a staged copy of the sources: setuptools writes build/ and *.egg-info into the
+# tree it builds, which would race with an editable install (or another build) in this one.
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+cp -R pyproject.toml README.md agentops "$stage"/
+find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 
 # --reproducible: fixed timestamps, so the same inputs give the same bytes.
 # -c agentops: the console script entry point; the shebang finds python3 on PATH.
@@ -20,5 +28,5 @@ mkdir -p "$(dirname "$out")"
   -c agentops \
   -o "$out" \
   --disable-pip-version-check --quiet \
-  .
+  "$stage"
 echo "built $out ($(wc -c < "$out") bytes)" >&2

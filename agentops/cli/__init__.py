@@ -12,14 +12,15 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from agentops import __version__
-from agentops.context import Context
 from agentops.errors import AgentOpsError, ExitCode
-from agentops.output import Output
+
+if TYPE_CHECKING:
+    from agentops.context import Context
 
 T = TypeVar("T")
 
@@ -59,6 +60,10 @@ def _root(
 
 
 def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context:
+    # Imported here, not at the top: `agentops --help` never builds a context.
+    from agentops.context import Context
+    from agentops.output import Output
+
     out = Output(json_mode=json_mode, quiet=bool(_GLOBAL["quiet"]))
     out.redactor.add_env(out.env)
     return Context(env=out.env, output=out, config_path=_GLOBAL["config"], repo_flag=repo)

@@ -5,8 +5,7 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import bootstrap as cmd
-from agentops.commands.doctor import ROLES
+from agentops.domain.roles import ROLES
 
 
 @app.command("bootstrap")
@@ -20,6 +19,8 @@ def bootstrap_cmd(
 
     Exits 0 even when something is missing (a Codespace must still start), unless --strict.
     """
+    from agentops.commands import bootstrap as cmd
+
     ctx = make_context(json_mode=json)
 
     def render(r: cmd.BootstrapResult) -> int:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.context import Context
 
 if TYPE_CHECKING:
     from agentops.commands import demo as cmd
+    from agentops.context import Context
 
 
 @app.command("demo")

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.context import Context
 
 if TYPE_CHECKING:
     from agentops.commands import deploy as cmd
+    from agentops.context import Context
 
 EnvOpt = Annotated[str, typer.Option("--env", "-e", help="Environment name from agentops.yaml `environments`.")]
 

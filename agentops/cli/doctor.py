@@ -3,18 +3,20 @@ from typing import Annotated
 import typer
 
 from agentops.cli import JsonOpt, app, execute, make_context
-from agentops.commands import doctor as cmd
+from agentops.domain.roles import ROLES
 
 _ICON = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
 
 
 @app.command("doctor")
 def doctor_cmd(
-    role: Annotated[str, typer.Option(help=f"Check what this role needs: {', '.join(cmd.ROLES)}.")] = "all",
+    role: Annotated[str, typer.Option(help=f"Check what this role needs: {', '.join(ROLES)}.")] = "all",
     offline: Annotated[bool, typer.Option("--offline", help="Skip the GitHub API check.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Check git, coding-agent CLIs, token, GitHub API and rate limit, config and state. Exit 1 if a required check fails."""
+    from agentops.commands import doctor as cmd
+
     ctx = make_context(json_mode=json)
 
     def render(r: cmd.DoctorResult) -> int:

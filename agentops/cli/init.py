@@ -1,11 +1,15 @@
 """`agentops init`: write the adoption files into a repository and create the labels."""
 
-from typing import Annotated, Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.commands import init as cmd
+
+if TYPE_CHECKING:
+    from agentops.commands import init as cmd
 
 
 @app.command("init")
@@ -23,6 +27,8 @@ def init_cmd(
     Idempotent. A file you changed is never overwritten without --force: init shows the diff
     and exits 1 (everything else is still written). --dry-run writes nothing and exits 0.
     """
+    from agentops.commands import init as cmd
+
     ctx = make_context(json_mode=json, repo=repo)
     if path:
         from pathlib import Path

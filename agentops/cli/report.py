@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agentops.cli import JsonOpt, RepoOpt, app, execute, make_context
-from agentops.context import Context
 from agentops.errors import BadInput
 
 if TYPE_CHECKING:
     from agentops.commands.report import ReportResult
+    from agentops.context import Context
 
 _FORMATS = ("table", "markdown", "json")
 

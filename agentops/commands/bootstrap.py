@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from agentops.commands import doctor
 from agentops.context import Context
+from agentops.domain.roles import ROLES
 from agentops.errors import AgentOpsError
 
 
@@ -43,10 +44,10 @@ class BootstrapResult:
 
 def run(options: BootstrapOptions, ctx: Context) -> BootstrapResult:
     # Validates the role before anything is written.
-    if options.role not in doctor.ROLES:
+    if options.role not in ROLES:
         from agentops.errors import BadInput
 
-        raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(doctor.ROLES)})")
+        raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(ROLES)})")
     notes: list[str] = []
     root = ctx.root
     driver: str | None = None

@@ -14,18 +14,8 @@ from pathlib import Path
 
 from agentops import proc
 from agentops.context import Context
+from agentops.domain.roles import REQUIRED_CHECKS, ROLES
 from agentops.errors import AgentOpsError
-
-ROLES = ("all", "orchestrator", "repo-scout", "code-agent", "test-agent", "deploy-agent")
-# Which checks each role cannot do without; the rest are reported but optional.
-_REQUIRED: dict[str, set[str]] = {
-    "all": {"git", "config", "state", "token", "api", "agents"},
-    "orchestrator": {"git", "config", "state", "token", "api"},
-    "repo-scout": {"config", "state", "token", "api"},
-    "code-agent": {"git", "config", "state", "token", "api", "agents"},
-    "test-agent": {"git", "config", "state", "token", "api"},
-    "deploy-agent": {"git", "config", "state", "token", "api"},
-}
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,7 @@ def run(options: DoctorOptions, ctx: Context) -> DoctorResult:
 
     if options.role not in ROLES:
         raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(ROLES)})")
-    required = _REQUIRED[options.role]
+    required = REQUIRED_CHECKS[options.role]
     checks: list[Check] = []
     steps: list[tuple[str, Callable[[Context], Check]]] = [
         ("python", _python), ("git", _git), ("config", _config), ("state", _state),

@@ -11,7 +11,12 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.pyz import run_pyz
+
+# One build per session: keep every .pyz test on the same xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("pyz")
 
 
 def test_the_pyz_carries_the_templates(agentops_pyz: Path) -> None:

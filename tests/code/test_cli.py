@@ -23,7 +23,7 @@ budget:
 def _agentops(env: CodeEnv, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {**env.env, "GITHUB_API_URL": env.emulator.url, "GH_TOKEN": env.emulator.token,
                "AGENTOPS_MUTATION_INTERVAL": "0", "GITHUB_REPOSITORY": REPO}
-    return subprocess.run([sys.executable, "-m", "agentops", *args], cwd=env.checkout, env=environ,  # noqa: S603
+    return subprocess.run([sys.executable, "-m", "agentops", *args], cwd=env.checkout, env=environ,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -47,7 +47,7 @@ def test_second_concurrent_deploy_exits_4_naming_the_holder(world: World, gh_env
     _setup(world)
     sha = world.shas[3]
     argv = _agentops("deploy", "--env", "prod", "--sha", sha, "--repo", REPO, "--json")
-    first = subprocess.Popen(argv, cwd=world.root, env=_env(world, gh_env, "runner-a"),  # noqa: S603
+    first = subprocess.Popen(argv, cwd=world.root, env=_env(world, gh_env, "runner-a"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -55,7 +55,7 @@ def test_second_concurrent_deploy_exits_4_naming_the_holder(world: World, gh_env
             assert first.poll() is None, first.communicate()
             assert time.monotonic() < deadline, "first deploy never started"
             time.sleep(0.02)
-        second = subprocess.run(argv, cwd=world.root, env=_env(world, gh_env, "runner-b"),  # noqa: S603
+        second = subprocess.run(argv, cwd=world.root, env=_env(world, gh_env, "runner-b"),
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 4, second.stderr
         err = json.loads(second.stdout)["error"]
@@ -75,7 +75,7 @@ def test_cli_dry_run(world: World, gh_env: dict[str, str], json_mode: bool) -> N
     _setup(world)
     args = ["deploy", "--env", "prod", "--sha", world.shas[3], "--repo", REPO, "--dry-run"]
     argv = _agentops(*args, *(["--json"] if json_mode else []))
-    res = subprocess.run(argv, cwd=world.root, env=_env(world, gh_env, "runner-a"),  # noqa: S603
+    res = subprocess.run(argv, cwd=world.root, env=_env(world, gh_env, "runner-a"),
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     if json_mode:

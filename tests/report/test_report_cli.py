@@ -15,7 +15,7 @@ from tests.report.test_report_command import seeded_store
 def agentops(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_", "AGENTOPS_"))}
     full.update({"AGENTOPS_STATE_DIR": str(tmp_path / "state"), **(env or {})})
-    return subprocess.run([sys.executable, "-m", "agentops", *args], cwd=tmp_path, env=full,  # noqa: S603
+    return subprocess.run([sys.executable, "-m", "agentops", *args], cwd=tmp_path, env=full,
                           capture_output=True, text=True, timeout=60)
 
 

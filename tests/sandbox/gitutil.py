@@ -7,12 +7,12 @@ from pathlib import Path
 
 
 def git(*args: str, cwd: Path) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)  # noqa: S603
+    res = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
     return res.stdout.strip()
 
 
 def clone(url: str, dest: Path) -> Path:
-    subprocess.run(["git", "clone", "-q", url, str(dest)], check=True, capture_output=True)  # noqa: S603
+    subprocess.run(["git", "clone", "-q", url, str(dest)], check=True, capture_output=True)
     return dest
 
 

@@ -18,7 +18,7 @@ def test_serve_prints_url_and_token_and_stops_on_sigterm(tmp_path: Path) -> None
     seed = tmp_path / "seed.yaml"
     seed.write_text("users:\n  - {login: alice, token: tok-alice}\nrepos:\n  - full_name: alice/app\n"
                     "issues:\n  - {repo: alice/app, title: hello, author: alice, labels: [agent-task]}\n")
-    proc = subprocess.Popen([*CLI, "sandbox", "serve", "--json", "--seed", str(seed),  # noqa: S603
+    proc = subprocess.Popen([*CLI, "sandbox", "serve", "--json", "--seed", str(seed),
                              "--data-dir", str(tmp_path / "data")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
@@ -41,7 +41,7 @@ def test_serve_prints_url_and_token_and_stops_on_sigterm(tmp_path: Path) -> None
 
 
 def test_serve_refuses_non_loopback_host_without_allow_remote() -> None:
-    res = subprocess.run([*CLI, "sandbox", "serve", "--host", "0.0.0.0"],  # noqa: S603
+    res = subprocess.run([*CLI, "sandbox", "serve", "--host", "0.0.0.0"],
                          capture_output=True, text=True, timeout=20)
     assert res.returncode == 2
     assert "not a loopback address" in res.stderr and "--allow-remote" in res.stderr
@@ -50,6 +50,6 @@ def test_serve_refuses_non_loopback_host_without_allow_remote() -> None:
 def test_serve_bad_seed_is_exit_2(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text('{"repos": [{"private": true}]}')
-    res = subprocess.run([*CLI, "sandbox", "serve", "--seed", str(seed)],  # noqa: S603
+    res = subprocess.run([*CLI, "sandbox", "serve", "--seed", str(seed)],
                          capture_output=True, text=True, timeout=20)
     assert res.returncode == 2 and "seed" in res.stderr

@@ -1,4 +1,4 @@
-# ruff: noqa: S603  (fixed argv lists in test setup)
+
 """`agentops test --pr N` against the emulator: checkout by PR number, one sticky comment and one
 status across re-runs, changed-lines coverage from the real diff, review fallback on 422."""
 

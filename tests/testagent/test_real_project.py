@@ -1,4 +1,4 @@
-# ruff: noqa: S603  (fixed argv lists in test setup)
+
 """`agentops test` on a real small Python project: its counts equal pytest's own."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# ruff: noqa: S603  (fixed argv lists in test setup)
+
 """The gate runner against real processes: bad commands, hangs, floods, missing/bad reports."""
 
 from __future__ import annotations
