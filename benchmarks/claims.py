@@ -1,5 +1,6 @@
 """Print GitHub requests per uncontended claim, per contended claim, and for a `tasks` sync of
-500 unchanged issues, all counted by the embedded emulator.
+500 unchanged issues, all counted by the embedded emulator; then claim contention: 16 worker
+processes claiming from 40 ready tasks at once through one emulator (double claims must be 0).
 
     python benchmarks/claims.py
 """
@@ -7,9 +8,14 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from agentops.commands import claim as claim_cmd
@@ -80,5 +86,69 @@ def main() -> None:
             print(f"    {row['method']} {row['route']} -> {row['status']} x{row['count']}")
 
 
+# Each worker process runs the real `agentops claim --agent aN --json` entry point in a loop
+# until nothing is left (in-process, so 16 workers do not pay interpreter start-up 40 times).
+WORKER = r"""
+import contextlib, io, json, sys
+from agentops.cli import app
+
+agent, out_path = sys.argv[1], sys.argv[2]
+results = []
+for _ in range(40):
+    buf = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buf):
+        try:
+            app(["claim", "--agent", agent, "--json"], prog_name="agentops")
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    doc = json.loads(buf.getvalue())
+    results.append({"code": code, "doc": doc})
+    if code != 0 or doc.get("claimed") is None:
+        break
+with open(out_path, "w") as fh:
+    json.dump(results, fh)
+"""
+
+
+def contention(workers: int = 16, tasks: int = 40) -> None:
+    with tempfile.TemporaryDirectory() as tmp, Emulator(data_dir=Path(tmp) / "emu") as emu:
+        root = Path(tmp)
+        emu.state.create_repo(REPO)
+        for i in range(tasks):
+            emu.state.create_issue(REPO, f"task {i}", BODY, labels=("agent-task",))
+        agents = "\n".join(f"  - name: a{i}\n    max_concurrent: {tasks}" for i in range(1, workers + 1))
+        config = root / "agentops.yaml"
+        config.write_text(f"version: 1\nagents:\n{agents}\nclaims:\n  settle_seconds: 0.2\n", encoding="utf-8")
+        script = root / "worker.py"
+        script.write_text(WORKER, encoding="utf-8")
+        t0 = time.perf_counter()
+        procs = []
+        for i in range(1, workers + 1):
+            env = {**os.environ, "GITHUB_API_URL": emu.url, "GH_TOKEN": emu.token, "GITHUB_REPOSITORY": REPO,
+                   "AGENTOPS_WORKER_ID": f"worker-{i}", "AGENTOPS_STATE_DIR": str(root / f"state-{i}"),
+                   "AGENTOPS_CONFIG": str(config), "AGENTOPS_MUTATION_INTERVAL": "0"}
+            out = root / f"out-{i}.json"
+            procs.append((out, subprocess.Popen([sys.executable, str(script), f"a{i}", str(out)], env=env, cwd=root,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+        for _out, p in procs:
+            _, err = p.communicate(timeout=600)
+            if p.returncode != 0:
+                raise SystemExit(err.decode(errors="replace")[-3000:])
+        wall = time.perf_counter() - t0
+        claimed: list[str] = []
+        lost = 0
+        for out, _p in procs:
+            for r in json.loads(out.read_text()):
+                if r["doc"].get("claimed"):
+                    claimed.append(r["doc"]["claimed"]["key"])
+                lost += len(r["doc"].get("lost") or ())
+        counts = Counter(claimed)
+        double = sum(v - 1 for v in counts.values() if v > 1)
+        print(f"claim contention ({workers} workers, {tasks} tasks): tasks claimed {len(counts)}/{tasks}, "
+              f"double claims {double}, races lost and moved on {lost}, wall {wall:.1f} s")
+
+
 if __name__ == "__main__":
     main()
+    contention()

@@ -89,7 +89,7 @@ def generate(root: Path, events: int, prs: int) -> None:
                 "closed_at": _iso(merged) if merged else None, "updated_at": _iso(created),
                 "first_human_review_at": _iso(created + dt.timedelta(hours=1)), "approved": bool(n % 4)})
 
-    store.update(docs.METRICS, fill)
+    store.update(docs.PULLS, fill)
 
 
 _CHILD = r"""
@@ -110,7 +110,7 @@ ctx = Context(env={}, cwd=Path(sys.argv[1]), output=Output(out=io.StringIO(), er
 from agentops.state import docs
 f0, fc0 = time.perf_counter(), time.process_time()
 floor_events = sum(1 for log in docs.LOGS for _ in store.read_log(log))
-store.records(docs.METRICS)
+store.records(docs.PULLS)
 floor, floor_cpu = time.perf_counter() - f0, time.process_time() - fc0
 t0, c0 = time.perf_counter(), time.process_time()
 res = run(ReportOptions(since="30d", offline=True), ctx)
@@ -148,7 +148,7 @@ def main() -> None:
     print(f"  wall time   : {best['wall_s']:.3f} s (best of 3; runs: {runs})   goal < 1.5 s")
     print(f"  CPU time    : {float(best['cpu_s']):.3f} s (the same run; less sensitive to a busy machine)")
     print(f"  store floor : {float(best['floor_s']):.3f} s wall, {float(best['floor_cpu_s']):.3f} s CPU just to read "
-          f"the four logs and the METRICS document through the Store API")
+          f"the four logs and the PR cache through the Store API")
     print(f"  peak RSS    : {max(float(r['peak_rss_mib']) for r in timed):.1f} MiB "  # type: ignore[arg-type]
           f"(whole process, interpreter included)   goal < 200 MiB")
     print(f"  peak Python allocations (tracemalloc): {float(traced['peak_python_mib']):.1f} MiB")  # type: ignore[arg-type]

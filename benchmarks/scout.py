@@ -65,6 +65,7 @@ def main() -> None:
             print(f"cold scan, {len(small)} repos, {len(res.findings)} findings, {len(res.issues)} issue writes:")
             print(f"  reads per repo          {reads / len(small):.2f}")
             print(f"  writes per repo         {writes / len(small):.2f}  (issue creations)")
+            print(f"  requests per repo       {(reads + writes) / len(small):.2f}  (goal <= 6)")
             emu.reset_counts()
             res_nw = run(ScoutOptions(repos=small, progress=False, issues=False),
                          _ctx(emu, root / "state-noissues"))

@@ -27,7 +27,7 @@ from agentops.context import Context, repo_from_remote_url
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
 from agentops.domain.workorder import parse_work_order
-from agentops.errors import AgentOpsError, BadInput
+from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.output import to_jsonable
@@ -310,6 +310,28 @@ def _fail(s: _Session, issue: int | None, status: str, reason: str, **extra: Any
 
 
 # -- code ISSUE --------------------------------------------------------------------------------
+def _ensure_executable(ctx: Context, repo: str, issue: Issue, spec: str) -> None:
+    """The same gate `claim` applies, for an issue run by hand: only work orders from authors with
+    write access (or approved with the configured label) run, and none that asks for secrets."""
+    from agentops.commands.tasks import author_permission
+    from agentops.domain.claims import trust
+    from agentops.domain.workorder import mentions_secrets
+
+    label = ctx.config.claims.approval_label
+    decision = trust(author=issue.author, association=issue.author_association, permission=None,
+                     labels=issue.labels, approval_label=label)
+    if not decision.trusted:
+        decision = trust(author=issue.author, association=issue.author_association,
+                         permission=author_permission(ctx, repo, issue.author), labels=issue.labels,
+                         approval_label=label)
+    if not decision.trusted:
+        raise WorkFailed(f"{repo}#{issue.number} is not executed: {decision.reason}",
+                         hint=f"a maintainer can apply the label {label!r} to approve it")
+    if mentions_secrets(f"{issue.title}\n{spec}"):
+        raise WorkFailed(f"{repo}#{issue.number} asks for secrets or credentials: held for a human",
+                         hint="label it needs-human and handle it by hand")
+
+
 def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     repo = options.repo or ctx.repo()
     issue = ctx.github.get_issue(repo, number)
@@ -318,6 +340,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     if issue.state != "open":
         raise BadInput(f"issue #{number} in {repo} is {issue.state}")
     order = parse_work_order(issue.body, repo=repo, number=number)
+    _ensure_executable(ctx, repo, issue, order.spec)
     agent = _agent_config(ctx.config, options.agent, options.backend, order.agent)
     resolve(agent, ctx.env, options.backend)  # bad backend/executable: exit 2 before anything else
     ensure_budget(ctx, f"{repo}#{number}")

@@ -101,24 +101,11 @@ def _config(ctx: Context) -> Check:
 
 
 def _state(ctx: Context) -> Check:
-    from agentops.state import docs
-
     root = ctx.state_dir
     if not root.exists():
         return Check("state", "ok", f"{root}: not created yet")
-    n = 0
-    for path in sorted(root.rglob("*.json")):
-        rel = path.relative_to(root).with_suffix("").as_posix()
-        if rel.startswith("logs/"):
-            continue
-        ctx.store.records(rel)
-        n += 1
-    for path in sorted((root / "logs").glob("*.jsonl")) if (root / "logs").exists() else []:
-        for _ in ctx.store.read_log(path.stem):
-            pass
-        n += 1
-    del docs  # imported to fail early if the state package is broken
-    return Check("state", "ok", f"{root}: {n} files readable")
+    files = ctx.store.check()  # StateError (naming the file) on the first unreadable one
+    return Check("state", "ok", f"{root}: {len(files)} files readable")
 
 
 def _agents(ctx: Context) -> Check:

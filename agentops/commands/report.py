@@ -1,7 +1,7 @@
 """`agentops report`: DORA, agent, delivery and cost metrics from the state logs and GitHub.
 
 The logs are streamed once each. Pull-request facts (timestamps, first human review, approval)
-are cached in the METRICS document as records "pr:owner/repo#N"; a run lists the repository's
+are cached in the PULLS document (orchestrator/pulls) as records "pr:owner/repo#N"; a run lists the repository's
 PRs conditionally (ETag) and asks for reviews only of agent PRs updated since they were cached.
 `offline` uses the cache alone. The result is also written as METRICS record "latest".
 """
@@ -116,7 +116,7 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
         syncs = [PrSync(r, "skipped", reason="offline") for r in repos]
     else:
         syncs = [_sync_prs(ctx, r, now) for r in repos]
-    metrics = store.records(docs.METRICS)
+    metrics = store.records(docs.PULLS)
     facts = [f for k, v in metrics.items() if k.startswith("pr:") and (f := pr_fact_from_record(v)) is not None
              and (scope is None or f.repo.lower() == scope)]
     synced_now = any(s.status in ("synced", "not-modified") for s in syncs)
@@ -193,7 +193,7 @@ def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
     from agentops.state import docs
 
     store = ctx.store
-    meta = store.get(docs.METRICS, f"sync:{repo}")
+    meta = store.get(docs.PULLS, f"sync:{repo}")
     validators = Validators(etag=meta.get("etag"), last_modified=meta.get("last_modified")) if meta else None
     try:
         gh = ctx.github
@@ -201,7 +201,7 @@ def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
         if fetched.items is None:
             return PrSync(repo, "not-modified")
         prefix = f"pr:{repo}#"
-        cached = {k: v for k, v in store.records(docs.METRICS).items() if k.startswith(prefix)}
+        cached = {k: v for k, v in store.records(docs.PULLS).items() if k.startswith(prefix)}
         fresh: dict[str, dict[str, Any]] = {}
         for pr in fetched.items:
             if not is_agent_pr(pr.head_ref, pr.body):
@@ -231,7 +231,7 @@ def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
         doc.put(f"sync:{repo}", {"etag": fetched.etag, "last_modified": fetched.last_modified,
                                  "synced_at": iso(now)})
 
-    store.update(docs.METRICS, apply)
+    store.update(docs.PULLS, apply)
     return PrSync(repo, "synced", listed=len(fetched.items), refreshed=len(fresh))
 
 

@@ -13,6 +13,7 @@ from agentops.errors import BadInput
 TASK_QUEUE = "orchestrator/task-queue"
 AGENT_STATUS = "orchestrator/agent-status"
 METRICS = "orchestrator/metrics"
+PULLS = "orchestrator/pulls"  # the report's cache of agent PR facts, kept apart from the small METRICS
 SCAN_RESULTS = "repo-scout/scan-results"
 ISSUE_TRACKER = "repo-scout/issue-tracker"
 

@@ -82,7 +82,7 @@ def read_events(path: Path, since: dt.datetime | None, warn: Callable[[str], Non
             if not raw.strip():
                 continue
             try:
-                event = json.loads(raw.decode("utf-8"))
+                event = json.loads(raw)  # bytes: json decodes the UTF-8 in C
                 if not isinstance(event, dict):
                     raise ValueError(f"expected a JSON object, got {type(event).__name__}")
             except (UnicodeDecodeError, ValueError) as exc:

@@ -37,7 +37,7 @@ def seeded_store(root: Path, clock: Any = lambda: NOW) -> Store:
     for e in am.COSTS:
         store.append(docs.COSTS, e)
     store.update(docs.test_results("o/r"), lambda d: [d.put(f"r{i}", r) for i, r in enumerate(am.TEST_RESULTS)])
-    store.update(docs.METRICS, lambda d: [d.put(p.key, p.to_record()) for p in am.PRS])
+    store.update(docs.PULLS, lambda d: [d.put(p.key, p.to_record()) for p in am.PRS])
     return store
 
 
@@ -165,10 +165,10 @@ def test_pr_sync_caches_agent_prs_and_asks_again_only_when_changed(tmp_path: Pat
     ctx = context(tmp_path, store, gh=gh, clock=lambda: dt.datetime.now(dt.UTC))
     res = run(ReportOptions(since="7d", repo=repo), ctx)
     assert [(s.status, s.listed, s.refreshed) for s in res.pr_sync] == [("synced", 2, 1)]
-    rec = store.get(docs.METRICS, f"pr:{repo}#{agent_pr}")
+    rec = store.get(docs.PULLS, f"pr:{repo}#{agent_pr}")
     assert rec is not None and rec["issue"] == 7 and rec["approved"] is True
     assert rec["merged_at"] is not None and rec["first_human_review_at"] is not None
-    assert not [k for k in store.records(docs.METRICS) if k.startswith("pr:") and k != f"pr:{repo}#{agent_pr}"]
+    assert not [k for k in store.records(docs.PULLS) if k.startswith("pr:") and k != f"pr:{repo}#{agent_pr}"]
     assert res.report.pr_source == "github"
     assert res.report.agents.agents.prs_merged == 1 and res.report.agents.agents.pr_approval_rate == 1.0
 
