@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentops.domain.timeutil import parse_time
+
 
 @dataclass(frozen=True)
 class Spend:
@@ -41,16 +43,6 @@ def month_start(now: dt.datetime) -> dt.datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def parse_ts(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
-
-
 def task_key_of(event: Mapping[str, Any]) -> str | None:
     repo, issue = event.get("repo"), event.get("issue")
     return f"{repo}#{issue}" if repo and isinstance(issue, int) else None
@@ -67,7 +59,7 @@ def compute(events: Iterable[Mapping[str, Any]], now: dt.datetime, *, monthly_li
             continue
         if task_key is not None and task_key_of(ev) == task_key:
             task += float(cost)  # the per-task cap spans months: a task does not get a fresh allowance
-        ts = parse_ts(ev.get("ts"))
+        ts = parse_time(ev.get("ts"))
         if ts is None or ts >= start:
             month += float(cost)  # undated spend counts: fail closed
     return Spend(month_usd=round(month, 6), task_usd=round(task, 6) if task_key is not None else None,

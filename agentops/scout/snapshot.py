@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentops.domain import scout as S
+from agentops.domain import timeutil
 from agentops.domain import workorder as wo
 from agentops.github.models import DependabotAlert, Issue, PullRequest, WorkflowRun
 
@@ -18,19 +19,8 @@ ENDPOINTS: tuple[str, ...] = ("issues", "pulls", "runs", "alerts")
 
 
 def iso(t: dt.datetime | None) -> str | None:
-    if t is None:
-        return None
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    """Whole seconds, as GitHub sends them: a snapshot of an unchanged answer stays byte-identical."""
+    return None if t is None else timeutil.iso(t, timespec="seconds")
 
 
 def issue_item(i: Issue) -> dict[str, Any]:

@@ -12,31 +12,11 @@ from typing import Any
 
 from agentops.domain.claims import CLAIMED_LABEL, live_claims
 
+# The worker: the real `agentops claim --agent aN --json` entry point in a loop (shared with the
+# contention benchmark, so the figure and this test measure the same thing).
+from benchmarks.claims import WORKER
+
 from .conftest import REPO, form_body
-
-# Each worker process runs the real `agentops claim --agent aN --json` entry point in a loop
-# (in-process, so 16 workers do not pay the interpreter start-up 60 times) until nothing is left.
-WORKER = r"""
-import contextlib, io, json, sys
-from agentops.cli import app
-
-agent, out_path = sys.argv[1], sys.argv[2]
-results = []
-for _ in range(40):
-    buf = io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(buf):
-        try:
-            app(["claim", "--agent", agent, "--json"], prog_name="agentops")
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    doc = json.loads(buf.getvalue())
-    results.append({"code": code, "doc": doc})
-    if code != 0 or doc.get("claimed") is None:
-        break
-with open(out_path, "w") as fh:
-    json.dump(results, fh)
-"""
 
 N_WORKERS = 16
 N_TASKS = 40

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from agentops.domain import workorder as wo
 from agentops.domain.scout import Finding, inline
+from agentops.domain.timeutil import parse_time
 from agentops.scout.checks.base import CheckContext, Outcome, missing
-from agentops.scout.snapshot import RepoInputs, parse_time
+from agentops.scout.snapshot import RepoInputs
 
 NAME = "overdue-tasks"
 NEEDS: tuple[str, ...] = ("issues", "pulls")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from agentops.domain.scout import Finding, inline
+from agentops.domain.timeutil import parse_time
 from agentops.scout.checks.base import FAILING, CheckContext, Outcome, missing
-from agentops.scout.snapshot import RepoInputs, parse_time
+from agentops.scout.snapshot import RepoInputs
 
 NAME = "stale-prs"
 NEEDS: tuple[str, ...] = ("pulls", "runs")
