@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -250,6 +251,30 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
         if not env.deploy:
             raise ConfigError(conv.source, "needs a non-empty argv list", field=f"environments.{name}.deploy",
                               line=conv.lines.get(f"environments.{name}"))
+        if env.health_checks or env.freeze:
+            # Checked at load, not first at deploy time, so the error carries its line.
+            from agentops.domain import deploy as dom
+
+            where = f"environments.{name}"
+            for i, hc in enumerate(env.health_checks):
+                # A typo here would fail the smoke check after a real deploy and roll it back.
+                at = f"{where}.health_checks[{i}]"
+                if not re.match(r"^https?://[^/\s]+", hc.url):
+                    raise ConfigError(conv.source, f"expected an http(s):// URL, got {hc.url!r}", field=f"{at}.url",
+                                      line=conv.lines.get(f"{at}.url"))
+                if not 100 <= hc.expect_status <= 599:
+                    raise ConfigError(conv.source, f"expected an HTTP status 100-599, got {hc.expect_status}",
+                                      field=f"{at}.expect_status", line=conv.lines.get(f"{at}.expect_status"))
+            try:
+                dom.check_freeze_windows(env.freeze, field=f"{where}.freeze")
+                dom.check_health_config(env.health_checks, field=f"{where}.health_checks")
+            except dom.PlanError as exc:
+                line = conv.lines.get(exc.field) or conv.lines.get(exc.field.rpartition(".")[0])
+                raise ConfigError(conv.source, exc.message, field=exc.field, line=line) from exc
+
+
+# Fields holding an argv list (run without a shell).
+_ARGV_FIELDS = frozenset({"command", "run", "deploy", "rollback"})
 
 
 class _Converter:
@@ -293,6 +318,10 @@ class _Converter:
         if origin is tuple:
             item_tp = args[0]
             if isinstance(node, yaml.ScalarNode) and item_tp is str and node.tag == "tag:yaml.org,2002:str":
+                if where.rpartition(".")[2] in _ARGV_FIELDS and len(node.value.split()) > 1:
+                    # Commands run without a shell: "./deploy.sh prod" would be one program name.
+                    raise self.fail(node, where, f"write the command as a list of arguments, e.g. "
+                                                 f"[{', '.join(node.value.split())}] (no shell is used)")
                 return (node.value,)  # a single string where a list is expected: accept it
             if not isinstance(node, yaml.SequenceNode):
                 raise self.fail(node, where, f"expected a list, got {_kind(node)}")

@@ -61,10 +61,13 @@ class StateError(BadInput):
 
 
 class AuthMissing(BadInput):
-    def __init__(self, message: str = "no GitHub token found") -> None:
+    """No credentials, or GitHub refused the ones given (exit 2 either way: the input is wrong)."""
+
+    def __init__(self, message: str = "no GitHub token found", *, hint: str | None = None) -> None:
         super().__init__(
             message,
-            hint="set GH_TOKEN (or GITHUB_TOKEN) to a token, or AGENTOPS_APP_ID + AGENTOPS_APP_PRIVATE_KEY for a GitHub App",
+            hint=hint or "set GH_TOKEN (or GITHUB_TOKEN) to a token, or AGENTOPS_APP_ID + AGENTOPS_APP_PRIVATE_KEY "
+            "for a GitHub App",
         )
 
 

@@ -131,6 +131,12 @@ def run(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str,
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_group(proc)
+    except BaseException:
+        # Ctrl-C or a signal handler raising (the `work` loop): the child is in its own
+        # session, so nothing else ends it; left running, it would keep editing a
+        # worktree whose claim is being released.
+        _kill_group(proc)
+        raise
     reader.join(timeout=5)
     duration = time.monotonic() - started
     return ProcResult(args, None if timed_out else proc.returncode, red.redact(col.text()), duration,

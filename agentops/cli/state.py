@@ -27,6 +27,7 @@ def show_cmd(
     ctx = make_context(json_mode=json)
 
     def body() -> dict[str, Any]:
+        _known_or_present(ctx.store, doc)
         snap = ctx.store.load(doc)
         records: dict[str, Any] = snap.raw() if all_records else snap.live()
         return {"doc": doc, "path": str(ctx.store.path(doc)), "records": records}
@@ -38,6 +39,28 @@ def show_cmd(
             print(_json.dumps(res["records"], indent=2, sort_keys=True, ensure_ascii=False))
 
     execute(ctx, body, render)
+
+
+def _known_or_present(store: Any, doc: str) -> None:
+    """A typo used to print `{}`, as if the document were empty. A known document not written
+    yet is still shown empty; any other absent name is bad input listing what exists."""
+    import re
+
+    from agentops.errors import BadInput
+    from agentops.state import docs
+
+    path: Path = store.path(doc)
+    known = {docs.TASK_QUEUE, docs.AGENT_STATUS, docs.METRICS, docs.PULLS, docs.SCAN_RESULTS, docs.ISSUE_TRACKER}
+    if path.exists() or doc in known or re.fullmatch(r"agents/[^/]+/[^/]+/(progress|test-results)", doc):
+        return
+    root: Path = store.root
+    present = sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.json")) \
+        if root.is_dir() else []
+    if doc in docs.LOGS:
+        hint = f"{doc} is a log: read {root / docs.LOG_DIR / (doc + '.jsonl')}"
+    else:
+        hint = "documents here: " + (", ".join(present) or "none yet")
+    raise BadInput(f"no state document {doc!r} ({path})", hint=hint)
 
 
 @state_app.command("check")

@@ -26,7 +26,7 @@ from agentops.context import Context
 from agentops.domain import deploy as dom
 from agentops.domain.markers import find_marker
 from agentops.domain.timeutil import iso
-from agentops.errors import AgentOpsError, BadInput, ConfigError, LostRace, WorkFailed
+from agentops.errors import AgentOpsError, BadInput, ConfigError, GitHubError, LostRace, WorkFailed
 from agentops.http import HttpClient
 from agentops.redact import Redactor
 
@@ -298,7 +298,12 @@ def _preflight(ctx: Context, env: _Env, sha: str, *, force: bool, dry_run: bool)
 
 def _checks_item(ctx: Context, env: _Env, sha: str) -> PreflightItem:
     gh = ctx.github
-    combined = gh.get_combined_status(env.repo, sha)
+    try:
+        combined = gh.get_combined_status(env.repo, sha)
+    except GitHubError as exc:
+        if exc.status == 422:  # GitHub: "No commit found for SHA"
+            return PreflightItem("checks", False, f"{sha[:12]} is not on GitHub (push it first): {exc.message}")
+        raise
     statuses: dict[str, str] = {}
     for s in combined.statuses:  # newest first, as GitHub lists them
         statuses.setdefault(s.context, s.state)

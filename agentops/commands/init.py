@@ -128,7 +128,8 @@ def run(options: InitOptions, ctx: Context) -> InitResult:
     agents = _agent_names(root, ctx)
     from agentops.domain.workorder import render_agent_task_form
 
-    files.append(_managed(root, ISSUE_FORM, render_agent_task_form(agents).encode(), options))
+    form = render_agent_task_form(agents).encode()
+    files.append(_managed(root, ISSUE_FORM, form, options, ours=_generated_form(_read(root / ISSUE_FORM))))
     for rel, content in template_files():
         files.append(_managed(root, rel, content, options))
 
@@ -162,7 +163,9 @@ def _create_only(root: Path, rel: str, content: bytes, dry_run: bool) -> FileCha
     return FileChange(rel, UNCHANGED if current == content else KEPT)
 
 
-def _managed(root: Path, rel: str, content: bytes, options: InitOptions) -> FileChange:
+def _managed(root: Path, rel: str, content: bytes, options: InitOptions, *, ours: bool = False) -> FileChange:
+    """`ours`: the current file is exactly what some run of init wrote, so updating it
+    loses no edit of the user's (and needs no --force)."""
     path = root / rel
     current = _read(path)
     if current == content:
@@ -172,11 +175,29 @@ def _managed(root: Path, rel: str, content: bytes, options: InitOptions) -> File
             _write(path, content)
         return FileChange(rel, CREATED)
     diff = unified_diff(rel, current, content)
-    if not options.force:
+    if not options.force and not ours:
         return FileChange(rel, CONFLICT, diff)
     if not options.dry_run:
         _write(path, content)
     return FileChange(rel, UPDATED, diff)
+
+
+def _generated_form(current: bytes | None) -> bool:
+    """The issue form as init rendered it for some agent list: agentops.yaml's comment tells
+    users to re-run init after changing agents, which must not then need --force."""
+    if current is None:
+        return False
+    import yaml
+
+    from agentops.domain.workorder import ANY_AGENT, render_agent_task_form
+
+    try:
+        doc = yaml.safe_load(current.decode("utf-8"))
+        field = next(f for f in doc["body"] if isinstance(f, dict) and f.get("id") == "agent")
+        names = [str(o) for o in field["attributes"]["options"] if str(o) != ANY_AGENT]
+    except (yaml.YAMLError, UnicodeDecodeError, TypeError, KeyError, StopIteration):
+        return False
+    return render_agent_task_form(names).encode() == current
 
 
 def unified_diff(rel: str, old: bytes, new: bytes) -> str:

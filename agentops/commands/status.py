@@ -32,6 +32,8 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     tasks = []
     counts: dict[str, int] = {}
     for key, rec in sorted(store.records(docs.TASK_QUEUE).items()):
+        if not _is_task_key(key):  # the queue also holds `tasks`' sync bookkeeping
+            continue
         status = str(rec.get("status", "unknown"))
         counts[status] = counts.get(status, 0) + 1
         tasks.append({"key": key, "status": status, "title": rec.get("title", ""),
@@ -42,6 +44,12 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     incidents = _open_incidents(store.read_log(docs.INCIDENTS))
     return StatusResult(state_dir=str(ctx.state_dir), tasks=tasks, task_counts=counts, agents=agents,
                         deployments=deployments, open_incidents=incidents)
+
+
+def _is_task_key(key: str) -> bool:
+    # Same rule as commands.tasks.is_task_key, not imported: that module pulls in the
+    # domain and GitHub models, and status must start fast.
+    return "#" in key and not key.startswith(("sync:", "deps:"))
 
 
 def _tail(events: Any, n: int) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, Forbidden, GitHubError, NotFound
 from agentops.github import convert
-from agentops.github.auth import Credentials, resolve
+from agentops.github.auth import AppJwtAuth, Credentials, InstallationAuth, resolve
 from agentops.github.client import MutationSpacer, Response, RestClient, failure_from_exception, translate
 from agentops.github.models import (
     CheckRun,
@@ -474,12 +474,13 @@ def connect(env: Mapping[str, str] | None = None, *, output: Output | None = Non
     retrier = Retrier(sleep=sleep, clock=clock, translate=translate, max_wait=wait_bound, attempts=attempts)
 
     from github import Github, GithubIntegration
+    from github.GithubException import GithubException
 
     # retry=None and no throttles: agentops owns retries and spacing (see module doc).
     lib_kwargs: dict[str, Any] = {"base_url": base_url, "timeout": timeout, "retry": None,
                                   "seconds_between_requests": None, "seconds_between_writes": None}
 
-    def find_installation(app_auth: Any, repo: str) -> int:
+    def find_installation(app_auth: AppJwtAuth, repo: str) -> int:
         owner, _, name = repo.partition("/")
         integration = GithubIntegration(auth=app_auth, **lib_kwargs)
 
@@ -487,6 +488,14 @@ def connect(env: Mapping[str, str] | None = None, *, output: Output | None = Non
             try:
                 return int(integration.get_repo_installation(owner, name).id)
             except Exception as exc:
+                refused = app_auth.refused(exc, f"the installation look-up on {repo}") \
+                    if isinstance(exc, GithubException) else None
+                if refused is not None:
+                    raise refused from None
+                if isinstance(exc, GithubException) and exc.status == 404:
+                    raise BadInput(f"GITHUB_REPOSITORY: GitHub App {app_auth.app_id} is not installed on {repo}",
+                                   hint="install the App on the repository (or set AGENTOPS_APP_INSTALLATION_ID)"
+                                   ) from None
                 failure = failure_from_exception(exc)
                 if failure is None:
                     raise
@@ -494,29 +503,18 @@ def connect(env: Mapping[str, str] | None = None, *, output: Output | None = Non
 
         return retrier.call(fetch, f"find the GitHub App installation on {repo}")
 
-    creds = resolve(env, find_installation=find_installation)
+    creds = resolve(env, find_installation=find_installation, clock=clock)
     if output is not None and creds.token:
         output.mask(creds.token)
+    if output is not None and isinstance(creds.auth, InstallationAuth):
+        creds.auth.on_token = output.mask
 
     gh = Github(auth=creds.auth, lazy=True, per_page=100, **lib_kwargs)
     integration = GithubIntegration(auth=creds.app_auth, **lib_kwargs) if creds.app_auth is not None else None
 
-    on_request = _app_token_masker(creds, output) if creds.kind == "app" and output is not None else None
     spacer = MutationSpacer(interval, sleep=sleep)
-    client = RestClient(gh.requester, retrier=retrier, spacer=spacer, on_request=on_request)
+    client = RestClient(gh.requester, retrier=retrier, spacer=spacer)
     return GitHubAdapter(client, creds=creds, env=env, sleep=sleep, clock=clock, integration=integration)
-
-
-def _app_token_masker(creds: Credentials, output: Output) -> Callable[[], None]:
-    """Mask each installation token once PyGithub has fetched it (it refreshes hourly)."""
-
-    def mask() -> None:
-        authz = getattr(creds.auth, "_AppInstallationAuth__installation_authorization", None)
-        token = getattr(authz, "token", None) if authz is not None else None
-        if isinstance(token, str) and token:
-            output.mask(token)
-
-    return mask
 
 
 if TYPE_CHECKING:

@@ -51,7 +51,9 @@ def translate(failure: Failure, what: str) -> AgentOpsError:
         decision = decide(failure, 1, now=time.time())
         return give_up_error(failure, decision, what)
     if status == 401:
-        return AuthMissing(f"GitHub rejected the credentials (401 bad credentials) during {what}")
+        return AuthMissing(f"GitHub rejected the credentials (401 bad credentials) during {what}",
+                           hint="the token is set but refused: it may be revoked, expired, or for another GitHub "
+                           "host than GITHUB_API_URL; replace GH_TOKEN (or GITHUB_TOKEN)")
     if status == 404:
         return NotFound(f"{what}: not found (or not visible to this token)")
     if status in (403, 429):
@@ -72,9 +74,39 @@ def failure_from_exception(exc: BaseException) -> Failure | None:
         return Failure(status=exc.status, headers=headers, message=github_message(exc.data), data=exc.data)
     import requests
 
+    if isinstance(exc, (requests.ConnectionError, requests.ConnectTimeout)):
+        reason = _unreachable_reason(exc)
+        if reason is not None:
+            return Failure(status=None, message=reason, unreachable=True)
     if isinstance(exc, (requests.RequestException, OSError)):
         return Failure(status=None, message=f"{type(exc).__name__}: {exc}")
     return None
+
+
+def _unreachable_reason(exc: BaseException) -> str | None:
+    """'cannot connect to HOST:PORT (why)' when no connection was ever made; None otherwise
+    (a reset or a dropped connection mid-answer is a blip worth the full retry budget)."""
+    from urllib.parse import urlsplit
+
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+    cause: object = exc.args[0] if exc.args else None
+    cause = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the real one
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, hence this order.
+    if isinstance(cause, NameResolutionError):
+        why = "the host name does not resolve"
+    elif isinstance(cause, NewConnectionError):
+        why = "connection refused" if "refused" in str(cause).lower() else "no connection could be made"
+    elif isinstance(cause, ConnectTimeoutError):
+        why = "connecting timed out"
+    else:
+        return None
+    request = getattr(exc, "request", None)
+    url = urlsplit(str(getattr(request, "url", "") or ""))
+    # hostname/port only: a URL may carry user:password@, which must not reach a message.
+    host = f"{url.hostname}:{url.port}" if url.port else (url.hostname or "")
+    where = f"{url.scheme}://{host}" if host else "the GitHub API"
+    return f"{where}: {why}"
 
 
 def parse_links(header: str | None) -> dict[str, str]:

@@ -25,6 +25,9 @@ DEFAULT_MAX_WAIT = 120.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 SECONDARY_WAIT = 60.0
+# Nothing listening at the address, or the host name does not resolve: a wrong
+# GITHUB_API_URL or no network far more often than a blip, so one retry, not four.
+UNREACHABLE_ATTEMPTS = 2
 
 _RATE_LIMIT_PREFIXES = ("api rate limit exceeded", "you have exceeded a secondary rate limit")
 _RATE_LIMIT_SUFFIXES = ("please retry your request again later.", "please wait a few minutes before you try again.")
@@ -39,6 +42,7 @@ class Failure:
     headers: Mapping[str, str] = field(default_factory=dict)
     message: str = ""
     data: object = None
+    unreachable: bool = False  # transport error before any connection: refused, unresolvable, connect timeout
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -151,6 +155,10 @@ def give_up_error(failure: Failure, decision: Decision, what: str, *, attempts: 
         return RateLimited(msg, reset_at=decision.reset_at)
     detail = failure.message or ("connection failed" if failure.is_transport else f"HTTP {failure.status}")
     tries = f" after {attempts} attempts" if attempts else ""
+    if failure.unreachable:
+        return Unavailable(f"cannot reach GitHub during {what}{tries}: {detail}",
+                           hint="check GITHUB_API_URL (unset means https://api.github.com) and the network, "
+                                "then run again")
     return Unavailable(f"GitHub unavailable during {what}{tries}: {detail}",
                        hint="GitHub or the network is having trouble; run again later")
 
@@ -187,6 +195,8 @@ class Retrier:
             raise self.translate(failure, what)
         if decision.too_long:
             raise give_up_error(failure, decision, what, max_wait=self.max_wait)
+        if failure.unreachable and attempt >= min(self.attempts, UNREACHABLE_ATTEMPTS):
+            raise give_up_error(failure, decision, what, attempts=attempt, max_wait=self.max_wait)
         return decision
 
     def call(self, fn: Callable[[], T], what: str) -> T:

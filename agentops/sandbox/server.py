@@ -62,10 +62,10 @@ Result = tuple[int, dict[str, str], bytes]
 
 
 def _all_routes() -> Routes:
-    from agentops.sandbox import routes_ci, routes_core, routes_issues, routes_pulls
+    from agentops.sandbox import routes_apps, routes_ci, routes_core, routes_issues, routes_pulls
 
     routes = Routes()
-    for mod in (routes_core, routes_issues, routes_pulls, routes_ci):
+    for mod in (routes_core, routes_issues, routes_pulls, routes_ci, routes_apps):
         routes.extend(mod.ROUTES)
     return routes
 
@@ -190,12 +190,16 @@ class Emulator:
         return result
 
     def _answer(self, req: Request, route: Any, known: bool, fault: Fault | None) -> Result | None:
-        user = self._authenticate(req.headers.get("authorization", ""))
+        refused = ApiError(401, "Bad credentials")
+        try:
+            user = self._authenticate(req.headers.get("authorization", ""), route.template if route else UNMATCHED)
+        except ApiError as exc:  # a bad App JWT, or a credential of the wrong kind for the route
+            user, refused = None, exc
         with self._lock:
             now = self._epoch()
             self.rate.refill_if_due(now)
             if user is None:
-                return self._encode(req, Response(401, ApiError(401, "Bad credentials").body()), self.rate.headers(now))
+                return self._encode(req, Response(refused.status, refused.body()), self.rate.headers(now))
             req.user = user
             if fault is not None and fault.status is not None and not fault.after_action:
                 return self._fault(req, fault, self.rate.headers(now))
@@ -224,11 +228,11 @@ class Emulator:
                 return self._fault(req, fault, rate_headers)
         return self._encode(req, resp, rate_headers)
 
-    def _authenticate(self, header: str) -> str | None:
+    def _authenticate(self, header: str, template: str) -> str | None:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() not in ("token", "bearer") or not token.strip():
             return None
-        return self.state.user_for_token(token.strip())
+        return self.state.apps.authenticate(token.strip(), template)
 
     def _safe(self, fn: Callable[[], Response]) -> Response:
         try:

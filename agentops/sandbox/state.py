@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, not_found, validation
 from agentops.sandbox.gitbare import BareRepo
@@ -31,6 +31,9 @@ from agentops.sandbox.model import (
     WorkflowRun,
     rank,
 )
+
+if TYPE_CHECKING:
+    from agentops.sandbox.apps import App
 
 DEFAULT_USER = "agentops-bot"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -51,6 +54,9 @@ class State:
         self.org_members: dict[str, set[str]] = {}
         self.repos: dict[str, Repo] = {}  # key: lower-cased full name
         self._ids: dict[str, itertools.count[int]] = {}
+        from agentops.sandbox.apps import Apps
+
+        self.apps = Apps(self)
 
     def next_id(self, kind: str) -> int:
         with self.lock:
@@ -93,6 +99,17 @@ class State:
                 u = User(self.next_id("user"), login, created_at=self.clock())
                 self.users[login.lower()] = u
             return u
+
+    def add_app(self, app_id: int, key: str | bytes, *, slug: str | None = None, name: str | None = None,
+                owner: str | None = None, permissions: dict[str, str] | None = None) -> App:
+        """Register a GitHub App (see sandbox.apps); `key` is its PEM public or private key."""
+        return self.apps.add(app_id, key, slug=slug, name=name, owner=owner, permissions=permissions)
+
+    def install_app(self, app_id: int, account: str, *, repos: Iterable[str] | None = None,
+                    permissions: dict[str, str] | None = None) -> int:
+        """Install an App on `account` (all its repos, or just `repos`); returns the installation id."""
+        return self.apps.install(app_id, account, repos=None if repos is None else list(repos),
+                                 permissions=permissions)
 
     def user_for_token(self, token: str) -> str | None:
         with self.lock:
@@ -145,6 +162,8 @@ class State:
                 return "none" if repo.private else "read"
             key = login.lower()
             u = self.users.get(key)
+            if u is not None and u.type == "Bot" and self.apps.by_bot(key) is not None:
+                return self.apps.permission(repo, key)
             if key == repo.owner.lower() or (u is not None and u.site_admin):
                 return "admin"
             explicit = repo.permissions.get(key)

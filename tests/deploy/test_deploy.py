@@ -180,6 +180,13 @@ def test_preflight_refuses_red_checks(world: World, health: Health) -> None:
     assert len(world.log("deployments")) == 1
 
 
+def test_preflight_refuses_a_sha_github_does_not_have(world: World, health: Health) -> None:
+    health(200)
+    with pytest.raises(WorkFailed, match=r"is not on GitHub \(push it first\)"):
+        deploy(world, "0123456789abcdef0123456789abcdef01234567")
+    assert world.calls() == [] and world.log("deployments") == []
+
+
 def test_preflight_refuses_freeze_windows(world: World, health: Health) -> None:
     health(200)
     world.env_cfg = world.environment(freeze=(FreezeWindow(start="Wed 09:00", end="Wed 17:00", reason="demo"),))

@@ -310,6 +310,7 @@ def test_unknown_token_is_exit_2_bad_credentials(emulator: Any, repo: str) -> No
     with pytest.raises(AuthMissing) as exc:
         bad.get_repo(repo)
     assert exc.value.exit_code == ExitCode.BAD_INPUT and "bad credentials" in str(exc.value)
+    assert exc.value.hint and "refused" in exc.value.hint  # not "set GH_TOKEN": it is set
 
 
 def test_request_counts_stay_minimal(gh: Any, emulator: Any, repo: str) -> None:
