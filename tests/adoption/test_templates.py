@@ -17,7 +17,7 @@ from agentops.commands.init import template_files, templates_root
 from agentops.domain.workorder import render_agent_task_form
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO.parent / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"  # vendored copy of shared/schemas
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / "agentops" / "templates" / "workflows").glob("*.yml"))
 DEVCONTAINERS = sorted((REPO / "agentops" / "templates" / "devcontainers").glob("*/devcontainer.json"))
@@ -71,10 +71,16 @@ def test_the_schema_check_can_fail(tmp_path: Path) -> None:
 
 def test_devcontainers_validate_against_the_devcontainer_schema() -> None:
     schema = SCHEMAS / "devContainer.base.schema.json"
-    if not schema.exists():
-        pytest.skip(f"{schema} not found")
     res = _check_jsonschema("--force-filetype", "json5", "--schemafile", str(schema), *map(str, DEVCONTAINERS))
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_the_devcontainer_schema_check_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "devcontainer.json"
+    bad.write_text('{"image": "x", "hostRequirements": {"cpus": "four"}}')
+    res = _check_jsonschema("--force-filetype", "json5", "--schemafile",
+                            str(SCHEMAS / "devContainer.base.schema.json"), str(bad))
+    assert res.returncode != 0
 
 
 def test_zizmor_finds_nothing_high_or_medium() -> None:
