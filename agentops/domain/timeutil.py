@@ -12,20 +12,27 @@ def parse_time(value: Any) -> dt.datetime | None:
     Anything unparseable is None: callers treat a missing time and a garbled one alike
     (state files are validated elsewhere; here a bad time must not crash a report).
     """
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
+    if isinstance(value, str):
         try:
-            parsed = dt.datetime.fromisoformat(text)
+            # The common case first (reports parse one per log event): what we and GitHub write.
+            parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            return None
+            text = value.strip()
+            if text.endswith(("Z", "z")):
+                text = text[:-1] + "+00:00"
+            try:
+                parsed = dt.datetime.fromisoformat(text)
+            except ValueError:
+                return None
+    elif isinstance(value, dt.datetime):
+        parsed = value
     else:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
+    tz = parsed.tzinfo
+    if tz is dt.UTC:
+        return parsed
+    if tz is None:
+        return parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
 
 
