@@ -168,7 +168,7 @@ class _Session:
 def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, key: str) -> _Session:
     resolved = resolve(agent, ctx.env, backend)
     info = ctx.github.get_repo(repo)
-    token = ctx.env.get("GH_TOKEN") or ctx.env.get("GITHUB_TOKEN") or None
+    token = ctx.github.git_token()  # GH_TOKEN/GITHUB_TOKEN, or a GitHub App's installation token
     red = Redactor(ctx.output.redactor.secrets)
     red.add_env(ctx.env)
     for name in ctx.config.code.secrets:

@@ -146,6 +146,16 @@ class GitHubAdapter:
         raise give_up_error(last[0], last[1], what, attempts=attempts, max_wait=retrier.max_wait)
 
     # -- identity, repositories, limits ---------------------------------------------------
+    def git_token(self) -> str | None:
+        if self._creds.token:
+            return self._creds.token
+        if isinstance(self._creds.auth, InstallationAuth):
+            # PyGithub's installation auth fetches (and refreshes near expiry) on access; our
+            # subclass masks each new token as it arrives.
+            token: str = self._creds.auth.token
+            return token
+        return None
+
     def whoami(self) -> Identity:
         with self._lock:
             if self._identity is not None:

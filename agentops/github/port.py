@@ -56,6 +56,11 @@ class GitHubPort(Protocol):
 
     def rate_limit(self) -> RateLimit: ...
 
+    def git_token(self) -> str | None:
+        """A token git can fetch and push with over HTTPS: the configured token, or a current
+        installation token for a GitHub App (fetched or refreshed as needed)."""
+        ...
+
     @property
     def last_rate_limit(self) -> RateLimit | None:
         """From the x-ratelimit-* headers of the latest response (no request)."""

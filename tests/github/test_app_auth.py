@@ -169,3 +169,23 @@ def test_doctor_json_names_the_missing_installation(emulator: Any, github_app: G
     assert checks["api"]["status"] == "fail"
     assert "not installed on agentops-bot/elsewhere" in checks["api"]["detail"]
     assert "Traceback" not in res.stderr
+
+
+def test_git_token_is_a_current_installation_token(emulator: Any, github_app: GithubApp,
+                                                   app_clock: AppClock) -> None:
+    out = _output()
+    gh = _connect(_env(emulator, github_app, AGENTOPS_APP_PRIVATE_KEY=github_app.private_key,
+                       AGENTOPS_APP_INSTALLATION_ID=str(github_app.installation_id)), app_clock, out)
+    first = gh.git_token()
+    assert first is not None and first.startswith("ghs_") and first in emulator.state.apps.tokens
+    assert gh.git_token() == first  # cached while valid
+    app_clock.advance(3601)
+    second = gh.git_token()
+    assert second != first and second in emulator.state.apps.tokens
+    assert second not in out.redactor.redact(second)  # masked as soon as it was fetched
+
+
+def test_git_token_is_the_configured_token(emulator: Any) -> None:
+    gh = connect({"GITHUB_API_URL": emulator.url, "GH_TOKEN": emulator.token}, sleep=lambda s: None,
+                 mutation_interval=0)
+    assert gh.git_token() == emulator.token
