@@ -118,7 +118,7 @@ def _targets(ctx: Context, options: ScoutOptions) -> list[_Target]:
     archived = cfg.include_archived if options.include_archived is None else options.include_archived
     forks = cfg.include_forks if options.include_forks is None else options.include_forks
     for owner in options.owners:
-        for info in ctx.github.list_repos(owner.strip()):
+        for info in _owner_repos(ctx, owner.strip()):
             if (info.archived and not archived) or (info.fork and not forks) or (info.disabled and not
                                                                                   options.include_disabled):
                 continue
@@ -140,6 +140,32 @@ def _targets(ctx: Context, options: ScoutOptions) -> list[_Target]:
             raise BadInput("--local: give exactly one --repo to attribute the local findings to",
                            hint="or set `path:` on the repository in agentops.yaml and use --check local")
     return targets
+
+
+_REPO_FIELDS = ("full_name", "default_branch", "clone_url", "html_url", "private", "archived", "fork", "disabled",
+                "owner_type")
+
+
+def _owner_repos(ctx: Context, owner: str) -> tuple[RepoInfo, ...]:
+    """An owner's repositories. With a stored listing the request is conditional and goes straight
+    to the org or user endpoint it was found at, so an unchanged owner costs no primary rate limit."""
+    from agentops.github.models import Validators
+    from agentops.state import docs
+
+    key = f"owner:{owner.lower()}"  # no repository name has a colon: no clash with repo records
+    prev = ctx.store.get(docs.SCAN_RESULTS, key) or {}
+    stored = prev.get("repos")
+    validators = (Validators(etag=prev.get("etag"), last_modified=prev.get("last_modified"))
+                  if isinstance(stored, list) else None)
+    got = ctx.github.list_repos(owner, owner_type=prev.get("owner_type"), validators=validators)
+    if got.items is None and isinstance(stored, list):
+        return tuple(RepoInfo(**{k: r[k] for k in _REPO_FIELDS if k in r}) for r in stored)
+    items = got.items or ()
+    ctx.store.put(docs.SCAN_RESULTS, key, {
+        "owner_type": items[0].owner_type if items else prev.get("owner_type"),
+        "etag": got.etag, "last_modified": got.last_modified,
+        "repos": [{k: getattr(r, k) for k in _REPO_FIELDS} for r in items]})
+    return items
 
 
 def _configured_path(ctx: Context, path: str | None) -> Path | None:
@@ -398,15 +424,27 @@ def _save_scans(ctx: Context, scanned: Sequence[_Scanned], now: dt.datetime, cyc
 
 
 # -- issues ---------------------------------------------------------------------------------------
-def _open_scout_issues(got: RepoFetch) -> list[S.OpenScoutIssue]:
+def _open_scout_issues(got: RepoFetch, known: set[int], me: Callable[[], str]) -> list[S.OpenScoutIssue]:
     out = []
     for i in got.items("issues") or []:
-        # The label too: only maintainers can label, so a marker pasted into someone's issue
-        # cannot get it closed by the scout.
-        if not i.get("pr") and i.get("fp") and S.SCOUT_LABEL in (i.get("labels") or ()):
-            out.append(S.OpenScoutIssue(int(i["n"]), str(i["fp"]), str(i.get("title") or ""),
-                                        tuple(i.get("labels") or ()), str(i.get("digest") or "")))
+        if i.get("pr") or not i.get("fp"):
+            continue
+        labels = tuple(i.get("labels") or ())
+        # The label, or our own authorship: only maintainers can label, so a marker pasted into
+        # someone's issue cannot get it closed by the scout. Our own issue may lack the label: a
+        # token below triage may open issues on a public repository, but GitHub silently drops
+        # the labels it asks for. Ours: an issue the tracker says we filed, else one we authored
+        # (`me` is asked only then: it may cost a request).
+        if (S.SCOUT_LABEL in labels or int(i["n"]) in known
+                or str(i.get("author") or "").lower() == me().lower()):
+            out.append(S.OpenScoutIssue(int(i["n"]), str(i["fp"]), str(i.get("title") or ""), labels,
+                                        str(i.get("digest") or "")))
     return out
+
+
+def _refused(asked: Sequence[str], got: Sequence[str]) -> list[str]:
+    """Labels we asked for that the issue does not carry: GitHub drops them without an error."""
+    return sorted(set(asked) - set(got))
 
 
 def _pull_refs(got: RepoFetch) -> list[S.PullRef]:
@@ -424,7 +462,8 @@ def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], 
         s.notes.append("issues: not readable, so no issue was filed or closed")
         return False
     mine = {fp: r for fp, r in tracker.items() if str(r.get("repo", "")).lower() == repo.lower()}
-    actions = S.plan_issues(s.findings, evaluated=s.evaluated, open_issues=_open_scout_issues(got), tracker=mine,
+    actions = S.plan_issues(s.findings, evaluated=s.evaluated, open_issues=_open_scout_issues(got, {int(r['issue']) for r in mine.values() if isinstance(r.get('issue'), int)},
+                                                       lambda: ctx.github.whoami().login), tracker=mine,
                             pulls=_pull_refs(got), now=now, comment_interval_hours=interval)
     gh = ctx.github
     stamp = iso(now)
@@ -442,13 +481,14 @@ def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], 
                 issue = gh.create_issue(repo, a.title, a.body, labels=a.labels, marker=S.marker(a.fp))
                 wrote = True
                 rec = {**base, "issue": issue.number, "status": "open", "created_at": stamp, "last_comment_at": None,
-                       "digest": S.body_digest(a.body)}
+                       "digest": S.body_digest(a.body), "labels_refused": _refused(a.labels, issue.labels)}
                 changes.append(IssueChange(repo, a.fp, "created", issue.number))
             elif a.kind == "update":
                 assert a.number is not None
-                gh.update_issue(repo, a.number, title=a.title, body=a.body, labels=a.labels)
+                updated = gh.update_issue(repo, a.number, title=a.title, body=a.body, labels=a.labels)
                 wrote = True
-                rec = {**rec, **base, "issue": a.number, "status": "open", "digest": S.body_digest(a.body)}
+                rec = {**rec, **base, "issue": a.number, "status": "open", "digest": S.body_digest(a.body),
+                       "labels_refused": _refused(a.labels, updated.labels)}
                 changes.append(IssueChange(repo, a.fp, "updated", a.number, a.reason))
             elif a.kind == "comment":
                 assert a.number is not None and a.body is not None and f is not None

@@ -262,7 +262,10 @@ def plan_issues(findings: Mapping[str, Finding], *, evaluated: set[str], open_is
                 actions.append(Action("create", fp, title=title, body=body, labels=labels))
             continue
         changed = current.digest != body_digest(body) or current.title != title
-        missing = [x for x in labels if x not in current.labels]
+        # Labels GitHub dropped before (a token below triage may not label) are not asked for
+        # again: asking every scan would be a write every scan that changes nothing.
+        refused = set((tracker.get(fp) or {}).get("labels_refused") or ())
+        missing = [x for x in labels if x not in current.labels and x not in refused]
         if changed or missing:
             merged = tuple(dict.fromkeys((*current.labels, *labels)))
             actions.append(Action("update", fp, number=current.number, title=title, body=body, labels=merged,

@@ -199,13 +199,19 @@ class GitHubAdapter:
     def get_repo(self, repo: str) -> RepoInfo:
         return convert.repo_info(self._get(_r(repo), f"repository {repo}"))
 
-    def list_repos(self, owner: str) -> list[RepoInfo]:
+    def list_repos(self, owner: str, *, owner_type: str | None = None,
+                   validators: Validators | None = None) -> Fetched[RepoInfo]:
         o = quote(owner, safe="")
+        what = f"repositories of {owner}"
+        org = (f"/orgs/{o}/repos", {"type": "all"})
+        user = (f"/users/{o}/repos", {"type": "owner"})
+        if owner_type is not None:
+            url, params = org if owner_type == "Organization" else user
+            return self._fetched(url, what, convert.repo_info, params=params, validators=validators)
         try:
-            items = self._list(f"/orgs/{o}/repos", f"repositories of {owner}", params={"type": "all"})
+            return self._fetched(org[0], what, convert.repo_info, params=org[1], validators=validators)
         except NotFound:
-            items = self._list(f"/users/{o}/repos", f"repositories of {owner}", params={"type": "owner"})
-        return [convert.repo_info(x) for x in items]
+            return self._fetched(user[0], what, convert.repo_info, params=user[1], validators=validators)
 
     def create_repo(self, name: str, *, org: str | None = None, private: bool = False,
                     description: str = "") -> RepoInfo:

@@ -70,6 +70,7 @@ def repo_info(data: Json) -> RepoInfo:
         disabled=bool(data.get("disabled")),
         pushed_at=parse_time(data.get("pushed_at")),
         updated_at=parse_time(data.get("updated_at")),
+        owner_type=str((data.get("owner") or {}).get("type") or "User"),
     )
 
 

@@ -21,6 +21,7 @@ class RepoInfo:
     disabled: bool = False
     pushed_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    owner_type: str = "User"  # "User" | "Organization"
 
     @property
     def owner(self) -> str:

@@ -43,8 +43,10 @@ class GitHubPort(Protocol):
 
     def get_repo(self, repo: str) -> RepoInfo: ...
 
-    def list_repos(self, owner: str) -> list[RepoInfo]:
-        """All repositories of a user or organisation (org endpoint first, then user)."""
+    def list_repos(self, owner: str, *, owner_type: str | None = None,
+                   validators: Validators | None = None) -> Fetched[RepoInfo]:
+        """All repositories of a user or organisation. `owner_type` ("Organization" | "User", as
+        RepoInfo.owner_type reports it) picks the endpoint; None tries the org endpoint, then the user's."""
         ...
 
     def create_repo(self, name: str, *, org: str | None = None, private: bool = False,

@@ -52,7 +52,7 @@ def test_identity_repos_permissions_and_limits(gh: Any, emulator: Any, repo: str
 
     made = gh.create_repo("second", description="x")
     assert made.full_name == "agentops-bot/second"
-    assert {r.full_name for r in gh.list_repos("agentops-bot")} >= {REPO, "agentops-bot/second"}
+    assert {r.full_name for r in gh.list_repos("agentops-bot").items or ()} >= {REPO, "agentops-bot/second"}
 
     emulator.state.add_user("alice")
     emulator.state.set_permission(REPO, "alice", "write")
@@ -327,7 +327,19 @@ def test_org_repositories(gh: Any, emulator: Any) -> None:
     emulator.state.add_org("acme", members=["agentops-bot"])
     emulator.state.create_repo("acme/other")
     assert gh.create_repo("tool", org="acme").full_name == "acme/tool"
-    assert sorted(r.full_name for r in gh.list_repos("acme")) == ["acme/other", "acme/tool"]
+    listed = gh.list_repos("acme")
+    assert sorted(r.full_name for r in listed.items or ()) == ["acme/other", "acme/tool"]
+    assert {r.owner_type for r in listed.items or ()} == {"Organization"}
+    # Conditional, straight to the right endpoint: one 304, no primary rate limit.
+    before = gh.rate_limit().remaining
+    emulator.reset_counts()
+    again = gh.list_repos("acme", owner_type="Organization",
+                          validators=Validators(etag=listed.etag, last_modified=listed.last_modified))
+    assert again.not_modified and emulator.total_requests() == 1
+    assert gh.rate_limit().remaining == before
+    emulator.state.create_repo("agentops-bot/solo")
+    mine = gh.list_repos("agentops-bot", owner_type="User")
+    assert mine.items and {r.owner_type for r in mine.items} == {"User"}
 
 
 def test_mutations_are_spaced_but_reads_are_not(emulator: Any, repo: str) -> None:

@@ -151,6 +151,53 @@ def test_owner_skips_archived_and_forks(emulator: Any, gh: Any, tmp_path: Path) 
     assert sorted(r.repo for r in wide.repos) == ["acme/copy", "acme/live", "acme/old"]
 
 
+def test_warm_owner_scan_is_all_304_including_the_listing(emulator: Any, gh: Any, tmp_path: Path) -> None:
+    emulator.state.add_org("acme", members=["agentops-bot"])
+    seed_repo(emulator, "acme/a")
+    seed_repo(emulator, "acme/b", failing_ci=False, alert=False)
+    for r in ("acme/a", "acme/b"):
+        emulator.state.set_permission(r, "agentops-bot", "admin")  # Dependabot alerts need admin
+    ctx = context(tmp_path, gh)
+    first = scan(ctx, owners=("acme",))
+    assert sorted(r.repo for r in first.repos) == ["acme/a", "acme/b"] and first.issues
+    assert ctx.store.get(docs.SCAN_RESULTS, "owner:acme")["owner_type"] == "Organization"
+    scan(ctx, owners=("acme",))  # our new issues changed the listing (each repo's open-issue count)
+    emulator.reset_counts()
+    before = emulator.rate.remaining
+    third = scan(ctx, owners=("acme",))
+    assert sorted(r.repo for r in third.repos) == ["acme/a", "acme/b"]
+    assert third.issues == ()
+    assert all(c["status"] == 304 for c in emulator.counts()), emulator.counts()
+    assert emulator.total_requests(route="/orgs/{org}/repos") == 1
+    assert emulator.rate.remaining == before  # the listing too costs no primary rate limit
+    # A new repository changes the listing: it is read again and scanned.
+    seed_repo(emulator, "acme/c", failing_ci=False, alert=False)
+    fourth = scan(ctx, owners=("acme",), issues=False)
+    assert sorted(r.repo for r in fourth.repos) == ["acme/a", "acme/b", "acme/c"]
+
+
+def test_issue_whose_labels_github_dropped_is_still_the_one_issue(emulator: Any, gh: Any, tmp_path: Path) -> None:
+    # The bot is no member of acme: GitHub opens its issue on the public repository but drops the
+    # labels it asks for, silently. That issue is still the one for its finding (no duplicate),
+    # and the labels are not asked for again (no write every scan).
+    emulator.state.add_org("acme")
+    seed_repo(emulator, "acme/a")
+    ctx = context(tmp_path, gh)
+    first = scan(ctx, owners=("acme",))
+    [filed] = open_issues(emulator, "acme/a")
+    assert first.issues and S.SCOUT_LABEL not in filed.labels
+    for _ in range(2):
+        emulator.reset_counts()
+        again = scan(ctx, owners=("acme",))
+        assert again.issues == ()
+        assert emulator.total_requests() == emulator.total_requests(method="GET"), emulator.counts()
+    assert [i.number for i in open_issues(emulator, "acme/a")] == [filed.number]
+    # With the state lost, authorship still identifies it.
+    fresh = scan(context(tmp_path / "fresh", gh), owners=("acme",))
+    assert [c.action for c in fresh.issues] in ([], ["updated"])
+    assert [i.number for i in open_issues(emulator, "acme/a")] == [filed.number]
+
+
 def test_rate_limit_floor_stops_saves_and_resumes(emulator: Any, gh: Any, tmp_path: Path) -> None:
     repos = tuple(f"agentops-bot/r{i}" for i in range(4))
     for r in repos:
