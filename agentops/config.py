@@ -8,7 +8,6 @@ a typo must not silently turn a safety limit off.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import types
 import typing
@@ -393,11 +392,3 @@ def _kind(node: Any) -> str:
     if isinstance(node, yaml.SequenceNode):
         return "a list"
     return f"{node.value!r}"
-
-
-def env_flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def default_env() -> dict[str, str]:
-    return dict(os.environ)

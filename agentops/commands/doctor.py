@@ -6,7 +6,6 @@ Only checks the role needs are `required`; a failed required check makes the exi
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,7 +162,3 @@ def _api(ctx: Context) -> Check:
     status = "ok" if rl.remaining > 0 else "fail"
     return Check("api", status, f"{base}: rate limit {rl.remaining}/{rl.limit} remaining",
                  hint=None if status == "ok" else "rate limit exhausted; wait for the reset")
-
-
-def which(name: str) -> str | None:
-    return shutil.which(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +80,3 @@ def age(iso: str | None, now: dt.datetime) -> str:
         if abs(secs) >= size:
             return f"{secs // size}{unit} ago" if secs >= 0 else f"in {-secs // size}{unit}"
     return "just now"
-
-
-def first(iterable: Any, n: int) -> list[Any]:
-    return list(itertools.islice(iterable, n))

@@ -61,10 +61,6 @@ def fmt_usd(x: float | None) -> str:
     return NO_DATA if x is None else f"${x:,.2f}"
 
 
-def fmt_num(x: float | None, digits: int = 2) -> str:
-    return NO_DATA if x is None else f"{x:.{digits}f}"
-
-
 def fmt_change(x: float | None, kind: str) -> str:
     """Signed change vs the previous window; `kind`: hours | pct | num."""
     if x is None:
