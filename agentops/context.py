@@ -20,8 +20,8 @@ from agentops.errors import BadInput
 from agentops.output import Output
 
 if TYPE_CHECKING:
-    from agentops.config import Config
     from agentops.github.port import GitHubPort
+    from agentops.settings import Config
     from agentops.state.store import Store
 
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

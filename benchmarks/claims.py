@@ -20,11 +20,11 @@ from pathlib import Path
 
 from agentops.commands import claim as claim_cmd
 from agentops.commands import tasks as tasks_cmd
-from agentops.config import AgentConfig, ClaimsConfig, Config
 from agentops.context import Context
 from agentops.github.adapter import connect
 from agentops.output import Output
 from agentops.sandbox.server import Emulator
+from agentops.settings import AgentConfig, ClaimsConfig, Config
 from agentops.state.store import Store
 
 REPO = "agentops-bot/bench"

@@ -99,7 +99,7 @@ trace = sys.argv[2] == "trace"
 if trace:
     tracemalloc.start()
 from agentops.commands.report import ReportOptions, run
-from agentops.config import Config, BudgetConfig
+from agentops.settings import Config, BudgetConfig
 from agentops.context import Context
 from agentops.output import Output
 from agentops.state.store import Store

@@ -20,11 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentops.commands.scout import ScoutOptions, run
-from agentops.config import Config
 from agentops.context import Context
 from agentops.github.adapter import connect
 from agentops.output import Output
 from agentops.sandbox.server import Emulator
+from agentops.settings import Config
 from agentops.state.store import Store
 
 

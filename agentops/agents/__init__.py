@@ -22,7 +22,7 @@ from agentops.agents.command import CommandBackend
 from agentops.errors import BadInput
 
 if TYPE_CHECKING:
-    from agentops.config import AgentConfig, Config
+    from agentops.settings import AgentConfig, Config
 
 BACKENDS: dict[str, Backend] = {b.name: b for b in (ClaudeBackend(), CodexBackend(), AiderBackend(),
                                                      CommandBackend())}

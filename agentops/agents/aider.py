@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agentops.agents.base import Invocation, Launch, Usage
-from agentops.config import AgentConfig
+from agentops.settings import AgentConfig
 
 _COST_RE = re.compile(r"Cost:\s*\$([0-9]+(?:\.[0-9]+)?)\s*message,\s*\$([0-9]+(?:\.[0-9]+)?)\s*session")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from agentops.config import AgentConfig
+from agentops.settings import AgentConfig
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ one result object: {"type": "result", "subtype": "success"|"error_max_turns"|...
 from __future__ import annotations
 
 from agentops.agents.base import Invocation, Launch, Usage, as_float, as_int, json_objects
-from agentops.config import AgentConfig
+from agentops.settings import AgentConfig
 
 
 class ClaudeBackend:

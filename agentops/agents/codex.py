@@ -7,7 +7,7 @@ a file change, a message) counts as one turn so the turn cap still bounds the ru
 from __future__ import annotations
 
 from agentops.agents.base import Invocation, Launch, Usage, as_int, json_objects
-from agentops.config import AgentConfig
+from agentops.settings import AgentConfig
 
 
 class CodexBackend:

@@ -9,7 +9,7 @@ JSON line with total_cost_usd/cost_usd and num_turns/turns, those are used.
 from __future__ import annotations
 
 from agentops.agents.base import Invocation, Launch, Usage, as_float, as_int, json_objects
-from agentops.config import AgentConfig
+from agentops.settings import AgentConfig
 
 
 class CommandBackend:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from agentops import proc
 from agentops.agents import Resolved
 from agentops.agents.base import Invocation, Usage
-from agentops.config import AgentConfig
 from agentops.redact import Redactor
+from agentops.settings import AgentConfig
 
 MAX_TRANSCRIPT = 2 * 1024 * 1024
 

@@ -22,7 +22,6 @@ from agentops.agents import BACKENDS, Resolved, resolve
 from agentops.agents.base import Invocation
 from agentops.agents.runner import AgentRun, agent_env, run_agent
 from agentops.commands.budget import ensure_budget, spend
-from agentops.config import AgentConfig, Config
 from agentops.context import Context, repo_from_remote_url
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
@@ -32,6 +31,7 @@ from agentops.git import worktree as wt
 from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.output import to_jsonable
 from agentops.redact import Redactor
+from agentops.settings import AgentConfig, Config
 from agentops.state import docs
 
 STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from agentops import proc
-from agentops.config import EnvironmentConfig, HealthCheckConfig
 from agentops.context import Context
 from agentops.domain import deploy as dom
 from agentops.domain.markers import find_marker
@@ -29,6 +28,7 @@ from agentops.domain.timeutil import iso
 from agentops.errors import AgentOpsError, BadInput, ConfigError, GitHubError, LostRace, WorkFailed
 from agentops.http import HttpClient
 from agentops.redact import Redactor
+from agentops.settings import EnvironmentConfig, HealthCheckConfig
 
 LEASES_DOC = "deploy/locks"
 DEPLOYMENTS_LOG = "deployments"

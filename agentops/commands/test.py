@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from agentops import proc
-from agentops.config import Config, GateConfig, RepositoryConfig, TestConfig
 from agentops.context import Context
 from agentops.domain import gates as G
 from agentops.domain.coverage import CoverageSummary, detect_format, parse_coverage, parse_unified_diff
@@ -27,6 +26,7 @@ from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, GitHubError
 from agentops.git import GitFailed
 from agentops.git import checkout as co
+from agentops.settings import Config, GateConfig, RepositoryConfig, TestConfig
 
 _DETECT_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py", "package.json", "Cargo.toml")
 _TAIL_LINES = 40

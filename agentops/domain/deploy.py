@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from agentops.config import FreezeWindow, HealthCheckConfig
 from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import iso, parse_time
+from agentops.settings import FreezeWindow, HealthCheckConfig
 
 Status = Literal["succeeded", "rolled_back", "failed", "rollback_failed"]
 Severity = Literal["high", "critical"]

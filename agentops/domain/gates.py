@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agentops.config import GateConfig, ThresholdsConfig
 from agentops.domain.coverage import CoverageSummary
 from agentops.domain.junit import JUnitSummary, TestFailure
+from agentops.settings import GateConfig, ThresholdsConfig
 
 REPORTS = "{reports}"  # placeholder in gate argv and report paths: a fresh folder per run
 PASSING = ("passed", "flaky")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from agentops.config import AgentConfig, CodeConfig, Config
 from agentops.context import Context
+from agentops.settings import AgentConfig, CodeConfig, Config
 from tests.fixtures.agents import FakeAgents
 from tests.fixtures.github import make_test_context
 from tests.fixtures.gitrepo import git

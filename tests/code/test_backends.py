@@ -11,9 +11,9 @@ from agentops.agents import BACKENDS, Resolved, check_backends, resolve
 from agentops.agents.base import Invocation
 from agentops.agents.runner import agent_env, run_agent
 from agentops.commands.code import CodeOptions, run
-from agentops.config import AgentConfig, Config
 from agentops.errors import BadInput
 from agentops.redact import Redactor
+from agentops.settings import AgentConfig, Config
 from tests.code.conftest import REPO, CodeEnv
 from tests.fixtures.agents import FakeAgents
 

@@ -9,8 +9,8 @@ import pytest
 
 from agentops.commands.budget import ensure_budget
 from agentops.commands.code import CodeOptions, CodeResult, run
-from agentops.config import BudgetConfig, CodeConfig
 from agentops.errors import WorkFailed
+from agentops.settings import BudgetConfig, CodeConfig
 from agentops.state import docs
 from tests.code.conftest import REPO, CodeEnv
 

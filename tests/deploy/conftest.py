@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from agentops.config import Config, EnvironmentConfig, HealthCheckConfig, MonitorConfig
 from agentops.context import Context
 from agentops.output import Output
+from agentops.settings import Config, EnvironmentConfig, HealthCheckConfig, MonitorConfig
 from agentops.state.store import Store
 from tests.fixtures.gitrepo import git
 

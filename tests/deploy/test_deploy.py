@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from agentops.commands import deploy as cmd
-from agentops.config import FreezeWindow, MonitorConfig
 from agentops.domain.markers import find_marker
 from agentops.errors import LostRace, WorkFailed
+from agentops.settings import FreezeWindow, MonitorConfig
 from tests.deploy.conftest import REPO, SECRET, World
 
 Health = Callable[..., Any]

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from agentops.config import FreezeWindow, HealthCheckConfig
 from agentops.domain import deploy as dom
 from agentops.domain.markers import find_marker
+from agentops.settings import FreezeWindow, HealthCheckConfig
 
 
 def _utc(*a: int) -> dt.datetime:

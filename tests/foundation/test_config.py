@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agentops.config import Config, load_config, parse_config
+from agentops.config import load_config, parse_config
 from agentops.errors import ConfigError, ExitCode
+from agentops.settings import Config
 
 GOOD = """\
 version: 1

@@ -8,8 +8,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentops.config import Config, parse_config
+from agentops.config import parse_config
 from agentops.errors import ConfigError, ExitCode
+from agentops.settings import Config
 
 SOURCE = "agentops.yaml"
 _KEYS = st.sampled_from(["version", "agents", "name", "backend", "command", "max_concurrent", "repositories",

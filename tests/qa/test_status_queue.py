@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 from agentops.commands import status, tasks
-from agentops.config import Config
 from agentops.context import Context
 from agentops.output import Output
+from agentops.settings import Config
 from agentops.state import docs
 from agentops.state.store import Store
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agentops.commands.test import TestOptions, run
-from agentops.config import Config, GateConfig, RepositoryConfig
+from agentops.settings import Config, GateConfig, RepositoryConfig
 from tests.fixtures.github import make_test_context
 
 REPO = "agentops-bot/unpushed"

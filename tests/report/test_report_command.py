@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from agentops.commands.report import REPORT_TITLE, ReportOptions, run
-from agentops.config import BudgetConfig, Config
 from agentops.context import Context
 from agentops.domain.markers import find_marker
 from agentops.errors import BadInput
 from agentops.output import Output
+from agentops.settings import BudgetConfig, Config
 from agentops.state import docs
 from agentops.state.store import Store
 from tests.report import test_agent_metrics as am

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from agentops.config import (
+from agentops.context import Context
+from agentops.errors import AgentOpsError
+from agentops.settings import (
     AgentConfig,
     ClaimsConfig,
     Config,
@@ -23,8 +25,6 @@ from agentops.config import (
     MonitorConfig,
     RepositoryConfig,
 )
-from agentops.context import Context
-from agentops.errors import AgentOpsError
 from agentops.state.store import Store
 from tests.fixtures.agents import FakeAgents
 from tests.fixtures.github import make_test_context

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from agentops.commands.scout import ScoutOptions, ScoutResult, run
-from agentops.config import Config, ScoutConfig
 from agentops.context import Context
+from agentops.settings import Config, ScoutConfig
 from tests.fixtures.github import make_test_context
 
 

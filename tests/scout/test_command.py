@@ -4,8 +4,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from agentops.config import ScoutConfig
 from agentops.domain import scout as S
+from agentops.settings import ScoutConfig
 from agentops.state import docs
 from tests.scout.helpers import all_issues, comment_count, context, open_issues, scan, seed_repo
 

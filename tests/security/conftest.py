@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from agentops.config import (
+from agentops.context import Context
+from agentops.settings import (
     AgentConfig,
     ClaimsConfig,
     CodeConfig,
@@ -23,7 +24,6 @@ from agentops.config import (
     MonitorConfig,
     RepositoryConfig,
 )
-from agentops.context import Context
 from tests.fixtures.agents import FakeAgents
 from tests.fixtures.github import make_test_context
 from tests.fixtures.gitrepo import git

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from agentops.config import ThresholdsConfig
 from agentops.domain import gates as G
 from agentops.domain.coverage import ChangedCoverage, CoverageSummary, FileCoverage
 from agentops.domain.junit import JUnitSummary, TestFailure
 from agentops.domain.markers import find_marker, make_marker
+from agentops.settings import ThresholdsConfig
 
 
 def _fail(i: str, file: str | None = "tests/t.py", line: int | None = 3) -> TestFailure:
@@ -28,7 +28,7 @@ def test_pytest_prefix_and_test_gate_detection() -> None:
     assert G.pytest_prefix(["python", "-m", "pytest", "-q"]) == ("python", "-m", "pytest")
     assert G.pytest_prefix(["/v/bin/pytest", "x"]) == ("/v/bin/pytest",)
     assert G.pytest_prefix(["npm", "test"]) is None
-    from agentops.config import GateConfig
+    from agentops.settings import GateConfig
 
     assert G.looks_like_tests(GateConfig(name="unit", run=("npm", "test")))
     assert not G.looks_like_tests(GateConfig(name="lint", run=("ruff", "check")))

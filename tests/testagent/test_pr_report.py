@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentops import config as C
+from agentops import settings as C
 from agentops.commands.test import TestOptions, run
-from agentops.config import Config, GateConfig, RepositoryConfig
 from agentops.domain.markers import find_marker
+from agentops.settings import Config, GateConfig, RepositoryConfig
 from agentops.state import docs
 from tests.fixtures.github import make_test_context
 

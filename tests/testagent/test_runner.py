@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from agentops import config as C
+from agentops import settings as C
 from agentops.commands.test import TestOptions, run
-from agentops.config import Config, GateConfig
+from agentops.settings import Config, GateConfig
 from agentops.state import docs
 from tests.fixtures.github import make_test_context
 
@@ -111,7 +111,7 @@ def test_flaky_whole_gate_rerun_is_reported_not_silently_green(tmp_path: Path) -
 def test_actions_summary_annotations_and_coverage_drop_against_base_record(tmp_path: Path) -> None:
     import subprocess
 
-    from agentops.config import ThresholdsConfig
+    from agentops.settings import ThresholdsConfig
 
     work = _project(tmp_path)
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "base"]):

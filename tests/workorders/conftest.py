@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agentops.config import AgentConfig, ClaimsConfig, Config
 from agentops.context import Context
+from agentops.settings import AgentConfig, ClaimsConfig, Config
 from tests.fixtures.github import make_test_context
 
 REPO = "octo/app"
