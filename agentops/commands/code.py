@@ -21,7 +21,6 @@ from typing import Any
 from agentops.agents import BACKENDS, Resolved, resolve
 from agentops.agents.base import Invocation
 from agentops.agents.runner import AgentRun, agent_env, run_agent
-from agentops.commands.budget import ensure_budget, spend
 from agentops.context import Context, repo_from_remote_url
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
@@ -29,6 +28,7 @@ from agentops.domain.workorder import parse_work_order
 from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.github.models import Issue, PullRequest, RepoInfo
+from agentops.orchestrator.budget import ensure_budget, spend
 from agentops.output import to_jsonable
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig, Config
@@ -313,9 +313,9 @@ def _fail(s: _Session, issue: int | None, status: str, reason: str, **extra: Any
 def _ensure_executable(ctx: Context, repo: str, issue: Issue, spec: str) -> None:
     """The same gate `claim` applies, for an issue run by hand: only work orders from authors with
     write access (or approved with the configured label) run, and none that asks for secrets."""
-    from agentops.commands.tasks import author_permission
     from agentops.domain.claims import trust
     from agentops.domain.workorder import mentions_secrets
+    from agentops.orchestrator.readiness import author_permission
 
     label = ctx.config.claims.approval_label
     decision = trust(author=issue.author, association=issue.author_association, permission=None,

@@ -351,8 +351,8 @@ def _claim(demo: _Demo) -> _Done:
 
 def _code(demo: _Demo) -> _Done:
     from agentops.commands import code
-    from agentops.commands import tasks as tq
-    from agentops.commands.release import release_claim
+    from agentops.orchestrator.actions import log_action
+    from agentops.orchestrator.release import release_claim
 
     assert demo.issue is not None
     c = demo.c
@@ -362,14 +362,14 @@ def _code(demo: _Demo) -> _Done:
                "backend": res.backend, "agent_kind": SCRIPTED_LABEL, "cost_usd": res.cost_usd, "turns": res.turns}
     if res.status not in ("pr-opened", "pr-updated") or res.pr is None:
         release_claim(c, demo.repo, demo.issue, "failed", detail=res.reason or res.status)
-        tq.log_action(c, agent=sample.AGENT_NAME, repo=demo.repo, issue=demo.issue, action="task-failed",
-                      result="fail", details={"reason": res.reason, "status": res.status})
+        log_action(c, agent=sample.AGENT_NAME, repo=demo.repo, issue=demo.issue, action="task-failed",
+                   result="fail", details={"reason": res.reason, "status": res.status})
         raise _StepFailed(f"code {res.status}: {res.reason}", figures)
     demo.pr = res.pr
     # What `agentops work` does after its engine opened the PR: release as completed, log the outcome.
     release_claim(c, demo.repo, demo.issue, "completed", detail=f"Pull request #{res.pr}.")
-    tq.log_action(c, agent=sample.AGENT_NAME, repo=demo.repo, issue=demo.issue, action="task-completed",
-                  result="ok", details={"status": res.status, "pr": res.pr})
+    log_action(c, agent=sample.AGENT_NAME, repo=demo.repo, issue=demo.issue, action="task-completed",
+               result="ok", details={"status": res.status, "pr": res.pr})
     pull = c.github.get_pull(demo.repo, res.pr)
     links = {"pull request": pull.html_url or _api(demo, f"pulls/{res.pr}"), "api": _api(demo, f"pulls/{res.pr}")}
     if res.transcript:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from agentops.context import Context
 from agentops.domain import queue as q
+from agentops.orchestrator.agents import agent_profiles
+from agentops.orchestrator.records import queue_task
+from agentops.orchestrator.refresh import refresh
+from agentops.orchestrator.sync import target_repos
 from agentops.state import docs
-
-from . import tasks as tq
-from .claim import agent_profiles
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class PlanOptions:
 
 
 def run(options: PlanOptions, ctx: Context) -> PlanResult:
-    repos = tq.target_repos(ctx, options.repos)
-    tasks, _stats, _changes = tq.refresh(ctx, repos, sync=options.sync, write=False)
-    qt = {k: tq.queue_task(k, t) for k, t in tasks.items()}
+    repos = target_repos(ctx, options.repos)
+    tasks, _stats, _changes = refresh(ctx, repos, sync=options.sync, write=False)
+    qt = {k: queue_task(k, t) for k, t in tasks.items()}
     ready = q.readiness(qt, {d: "closed" for t in qt.values() for d in t.dependencies if d not in qt})
     wave_keys, held_keys = q.waves(qt, ready)
     profiles = agent_profiles(ctx, ctx.store.records(docs.TASK_QUEUE))

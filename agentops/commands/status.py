@@ -46,7 +46,7 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
 
 
 def _is_task_key(key: str) -> bool:
-    # Same rule as commands.tasks.is_task_key, not imported: that module pulls in the
+    # Same rule as orchestrator.records.is_task_key, not imported: that module pulls in the
     # domain and GitHub models, and status must start fast.
     return "#" in key and not key.startswith(("sync:", "deps:"))
 

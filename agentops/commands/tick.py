@@ -26,11 +26,13 @@ from agentops.domain.claims import (
 from agentops.domain.markers import make_marker
 from agentops.domain.queue import raise_priority
 from agentops.domain.timeutil import parse_time as parse_iso
+from agentops.orchestrator.actions import log_action
+from agentops.orchestrator.claims import comment_rows
+from agentops.orchestrator.mirror import reflect
+from agentops.orchestrator.readiness import evaluate
+from agentops.orchestrator.release import post_release, record_release
+from agentops.orchestrator.sync import sync_repo, target_repos
 from agentops.state import docs
-
-from . import tasks as tq
-from .claim import _comment_rows
-from .release import post_release, record_release
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def expire_leases(ctx: Context, key: str, t: dict[str, Any]) -> bool:
     if CLAIMED_LABEL not in (t.get("labels") or []) and not t.get("claim"):
         return False
     now = ctx.clock()
-    rows = _comment_rows(ctx, repo, number)
+    rows = comment_rows(ctx, repo, number)
     if live_claims(rows, now):
         return False
     released = released_ids(body for _, body, _ in rows)
@@ -75,9 +77,9 @@ def expire_leases(ctx: Context, key: str, t: dict[str, Any]) -> bool:
                      f"The lease ended at {iso(claim.expires)} without a renewal; the task is back in the queue.")
     agent = stale[-1].agent
     rec = record_release(ctx, key, "lease-expired", agent=agent)
-    tq.log_action(ctx, agent=agent, repo=repo, issue=number, action="lease-expired", result="ok",
+    log_action(ctx, agent=agent, repo=repo, issue=number, action="lease-expired", result="ok",
                   details={"claims": [c.comment_id for c in stale]})
-    tq.log_action(ctx, agent=agent, repo=repo, issue=number, action="requeue", result="ok",
+    log_action(ctx, agent=agent, repo=repo, issue=number, action="requeue", result="ok",
                   details={"attempts": (rec or {}).get("attempts"), "reason": "lease-expired"})
     return True
 
@@ -91,7 +93,7 @@ def escalate(ctx: Context, key: str, t: dict[str, Any]) -> bool:
     new_priority = raise_priority(t.get("priority"))
     body = (f"{marker}\nOverdue: the deadline {t['deadline']} has passed. Priority raised from "
             f"{t.get('priority')} to {new_priority}.")
-    if not any(marker in b for _, b, _ in _comment_rows(ctx, repo, number)):
+    if not any(marker in b for _, b, _ in comment_rows(ctx, repo, number)):
         ctx.github.create_comment(repo, number, body, marker=marker)
 
     def upd(d: Any) -> None:
@@ -100,16 +102,16 @@ def escalate(ctx: Context, key: str, t: dict[str, Any]) -> bool:
         rec["escalated_for"] = t["deadline"]
         d.put(key, rec)
     ctx.store.update(docs.TASK_QUEUE, upd)
-    tq.log_action(ctx, agent=None, repo=repo, issue=number, action="escalate", result="ok",
+    log_action(ctx, agent=None, repo=repo, issue=number, action="escalate", result="ok",
                   details={"deadline": t["deadline"], "priority": new_priority})
     return True
 
 
 def run(options: TickOptions, ctx: Context) -> TickResult:
-    repos = tq.target_repos(ctx, options.repos)
+    repos = target_repos(ctx, options.repos)
     for repo in repos:
-        tq.sync_repo(ctx, repo)
-    tasks = tq.evaluate(ctx, repos)
+        sync_repo(ctx, repo)
+    tasks = evaluate(ctx, repos)
     expired: list[str] = []
     escalated: list[str] = []
     requeued: list[str] = []
@@ -129,14 +131,14 @@ def run(options: TickOptions, ctx: Context) -> TickResult:
                     d.put(k, rec)
             ctx.store.update(docs.TASK_QUEUE, clear)
             requeued.append(key)
-            tq.log_action(ctx, agent=None, repo=t["repo"], issue=t["number"], action="requeue", result="ok",
+            log_action(ctx, agent=None, repo=t["repo"], issue=t["number"], action="requeue", result="ok",
                           details={"attempts": t.get("attempts"), "reason": "backoff-over"})
     # Re-evaluate with what changed above, then mirror labels and status comments.
-    tasks = tq.evaluate(ctx, repos)
+    tasks = evaluate(ctx, repos)
     changes: dict[str, list[str]] = {}
     needs_human: list[str] = []
     for key in sorted(tasks):
-        done = tq.reflect(ctx, key, tasks[key])
+        done = reflect(ctx, key, tasks[key])
         if done:
             changes[key] = done
             if "needs-human" in done:
@@ -145,8 +147,8 @@ def run(options: TickOptions, ctx: Context) -> TickResult:
     if result.changed:
         # Read back our own writes now, so the next tick starts from a 304 and changes nothing.
         for repo in repos:
-            tq.sync_repo(ctx, repo)
-        tq.evaluate(ctx, repos)
+            sync_repo(ctx, repo)
+        evaluate(ctx, repos)
     return result
 
 

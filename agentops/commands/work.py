@@ -17,12 +17,10 @@ from typing import Any, Protocol
 
 from agentops.context import Context
 from agentops.errors import AgentOpsError, LostRace, WorkFailed
+from agentops.orchestrator.actions import log_action
+from agentops.orchestrator.claims import Claimed, claim_task, renew_lease
+from agentops.orchestrator.release import release_claim
 from agentops.state import docs
-
-from . import tasks as tq
-from .claim import Claimed, ClaimOptions, renew_lease
-from .claim import run as claim_run
-from .release import release_claim
 
 
 class EngineResult(Protocol):
@@ -135,12 +133,12 @@ def run(options: WorkOptions, ctx: Context, engine: Engine | None = None) -> Wor
     with _signals():
         try:
             while options.max_tasks is None or len(outcomes) < options.max_tasks:
-                got = claim_run(ClaimOptions(agent=options.agent, repo=repo), ctx)
+                got = claim_task(ctx, options.agent, repo=repo)
                 if got.claimed is None:
                     return WorkResult(options.agent, tuple(outcomes), "queue-empty")
                 current = got.claimed
                 ctx.output.step(f"working on {current.key}: {current.title}")
-                tq.log_action(ctx, agent=options.agent, repo=repo, issue=current.issue, action="code-start",
+                log_action(ctx, agent=options.agent, repo=repo, issue=current.issue, action="code-start",
                               result="ok")
                 outcomes.append(_work_one(ctx, run_engine, current, options.agent, interval))
                 current = None
@@ -193,5 +191,5 @@ def _mark_exhausted(ctx: Context, key: str) -> None:
 
 
 def _outcome_log(ctx: Context, agent: str, claimed: Claimed, action: str, details: dict[str, Any]) -> None:
-    tq.log_action(ctx, agent=agent, repo=claimed.repo, issue=claimed.issue, action=action,
+    log_action(ctx, agent=agent, repo=claimed.repo, issue=claimed.issue, action=action,
                   result="ok" if action == "task-completed" else "fail", details=details)

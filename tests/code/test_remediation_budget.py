@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agentops.commands.budget import ensure_budget
 from agentops.commands.code import CodeOptions, CodeResult, run
 from agentops.errors import WorkFailed
+from agentops.orchestrator.budget import ensure_budget
 from agentops.settings import BudgetConfig, CodeConfig
 from agentops.state import docs
 from tests.code.conftest import REPO, CodeEnv

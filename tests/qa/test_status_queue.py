@@ -7,8 +7,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from agentops.commands import status, tasks
+from agentops.commands import status
 from agentops.context import Context
+from agentops.orchestrator import records as tasks
 from agentops.output import Output
 from agentops.settings import Config
 from agentops.state import docs

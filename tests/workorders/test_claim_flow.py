@@ -14,6 +14,7 @@ from agentops.context import Context
 from agentops.domain.claims import CLAIMED_LABEL, live_claims
 from agentops.domain.markers import find_marker
 from agentops.errors import LostRace, WorkFailed
+from agentops.orchestrator import claims as claims_mod
 from agentops.state import docs
 
 from .conftest import REPO, form_body, wo_config
@@ -80,12 +81,12 @@ def test_interleaved_race_lowest_comment_wins(emulator: Any, repo: str, worker: 
     def w1_settle(_: float) -> None:
         if "w2" not in results:
             try:
-                results["w2"] = claim_cmd.claim_issue(w2, REPO, n, "a2")
+                results["w2"] = claims_mod.claim_issue(w2, REPO, n, "a2")
             except Exception as exc:  # pragma: no cover - surfaced by the assert below
                 results["w2"] = exc
 
     w1 = worker("w1", config=wo_config(settle=0.5), sleep=w1_settle)
-    won = claim_cmd.claim_issue(w1, REPO, n, "a1")
+    won = claims_mod.claim_issue(w1, REPO, n, "a1")
     assert won.won and not results["w2"].won
     assert results["w2"].winner.comment_id == won.claim.comment_id
     assert [c.id for c in claims_on(emulator, n)] == [won.claim.comment_id]
@@ -125,10 +126,10 @@ def test_contended_fault_gives_one_winner(emulator: Any, repo: str, worker: Call
         if not seen:
             emulator.faults.add(method="POST", path=rf"/issues/{n}/comments$", status=502, count=1,
                                 after_action=True)
-            seen["w2"] = claim_cmd.claim_issue(w2, REPO, n, "a2")
+            seen["w2"] = claims_mod.claim_issue(w2, REPO, n, "a2")
 
     w1 = worker("w1", config=wo_config(settle=0.1), sleep=w1_settle)
-    won = claim_cmd.claim_issue(w1, REPO, n, "a1")
+    won = claims_mod.claim_issue(w1, REPO, n, "a1")
     assert won.won and not seen["w2"].won
     assert [c.id for c in claims_on(emulator, n)] == [won.claim.comment_id]
 
@@ -217,10 +218,10 @@ def test_renew_lease_moves_expiry_and_detects_loss(emulator: Any, repo: str, wor
     first = claim_cmd.run(claim_cmd.ClaimOptions(agent="a1", issue=n), ctx).claimed
     assert first is not None
     clock.advance(minutes=20)
-    expires = claim_cmd.renew_lease(ctx, REPO, n)
+    expires = claims_mod.renew_lease(ctx, REPO, n)
     assert expires == clock() + __import__("datetime").timedelta(minutes=60)
     body = emulator.state.issue(emulator.state.repo(REPO), n).comments[0].body
     assert find_marker(body, "claim").get("expires") == expires.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[union-attr]
     release_cmd.run(release_cmd.ReleaseOptions(n, reason="manual"), worker("human"))
     with pytest.raises(LostRace):
-        claim_cmd.renew_lease(ctx, REPO, n)
+        claims_mod.renew_lease(ctx, REPO, n)

@@ -1,0 +1,239 @@
+"""Claims and leases with the comment-lease protocol.
+
+post a claim comment (marker: agent, worker, lease expiry, token) -> settle delay -> list the
+live claims -> lowest comment id wins. A loser deletes its comment and, with an ISSUE, exits 4;
+without one it tries the next best task. The winner labels `agentops:claimed`.
+
+Requests for an uncontended claim: 2 sync reads (one usually a free 304), the comment POST,
+the comment list and the label: 5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentops.context import Context
+from agentops.domain import queue as q
+from agentops.domain.claims import (
+    CLAIM_KIND,
+    CLAIMED_LABEL,
+    ClaimInfo,
+    claim_body,
+    claim_marker,
+    iso,
+    lease_expiry,
+    live_claims,
+    winner,
+)
+from agentops.domain.markers import make_marker
+from agentops.errors import BadInput, GitHubError, LostRace, NotFound, WorkFailed
+from agentops.state import docs
+
+from .actions import log_action
+from .agents import agent_profiles, available_agents, resolve_agent, touch_agent
+from .budget import ensure_budget
+from .readiness import evaluate
+from .records import queue_task, split_key
+from .sync import sync_repo
+
+MAX_ATTEMPTS_PER_RUN = 20
+
+
+@dataclass(frozen=True)
+class Claimed:
+    repo: str
+    issue: int
+    key: str
+    agent: str
+    worker: str
+    comment_id: int
+    expires: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claimed: Claimed | None
+    agent: str
+    tried: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    won: bool
+    claim: ClaimInfo
+    winner: ClaimInfo | None
+
+
+# -- the protocol -----------------------------------------------------------------------------------
+def comment_rows(ctx: Context, repo: str, number: int) -> list[tuple[int, str, str]]:
+    return [(c.id, c.body, c.author) for c in ctx.github.list_comments(repo, number)]
+
+
+def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
+    """One round of the protocol on one issue."""
+    gh = ctx.github
+    cfg = ctx.config.claims
+    token = uuid.uuid4().hex[:16]
+    expires = lease_expiry(ctx.clock(), cfg.lease_minutes)
+    marker = claim_marker(agent, ctx.worker_id, expires, token)
+    # With a marker, a create that failed after GitHub acted returns the comment it made.
+    created = gh.create_comment(repo, number, claim_body(agent, ctx.worker_id, expires, token), marker=marker)
+    mine = ClaimInfo(created.id, agent, ctx.worker_id, expires, token, created.author)
+    if cfg.settle_seconds > 0:
+        ctx.sleep(cfg.settle_seconds)
+    rows = comment_rows(ctx, repo, number)
+    if not any(cid == mine.comment_id for cid, _, _ in rows):
+        rows.append((mine.comment_id, created.body, created.author))
+    live = live_claims(rows, ctx.clock())
+    # Our own duplicates (a retried create that left two) count once: the lowest is ours.
+    ours = [c for c in live if c.token == token]
+    first = winner(live)
+    if first is not None and first.token == token:
+        for extra in ours[1:]:
+            _withdraw(ctx, repo, extra)
+        return Attempt(True, first, first)
+    if first is not None and first.worker == ctx.worker_id and first.agent == agent:
+        # We already held it (an earlier run of this worker): keep that claim.
+        for c in ours:
+            _withdraw(ctx, repo, c)
+        return Attempt(True, first, first)
+    for c in ours or [mine]:
+        _withdraw(ctx, repo, c)
+    return Attempt(False, mine, first)
+
+
+def _withdraw(ctx: Context, repo: str, claim: ClaimInfo) -> None:
+    try:
+        ctx.github.delete_comment(repo, claim.comment_id)
+    except (GitHubError, NotFound):
+        # Could not delete: mark it withdrawn so it stops counting as live.
+        m = make_marker(CLAIM_KIND, agent=claim.agent, worker=claim.worker, expires=iso(claim.expires),
+                        token=claim.token, state="withdrawn")
+        ctx.github.edit_comment(repo, claim.comment_id, f"{m}\nWithdrawn: another worker claimed this first.")
+
+
+def _record_win(ctx: Context, key: str, claim: ClaimInfo) -> dict[str, Any]:
+    def upd(d: Any) -> dict[str, Any]:
+        rec: dict[str, Any] = d.get(key) or {}
+        rec["claim"] = {"agent": claim.agent, "worker": claim.worker, "comment_id": claim.comment_id,
+                        "expires": iso(claim.expires), "token": claim.token, "claimed_at": iso(ctx.clock())}
+        rec["status"] = "claimed"
+        labels = set(rec.get("labels") or [])
+        labels.add(CLAIMED_LABEL)
+        rec["labels"] = sorted(labels)
+        d.put(key, rec)
+        return rec
+    result: dict[str, Any] = ctx.store.update(docs.TASK_QUEUE, upd)
+    return result
+
+
+def claim_issue(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
+    key = f"{repo}#{number}"
+    result = attempt(ctx, repo, number, agent)
+    if result.won:
+        ctx.github.add_labels(repo, number, [CLAIMED_LABEL])
+        _record_win(ctx, key, result.claim)
+        log_details = {"comment": result.claim.comment_id, "expires": iso(result.claim.expires)}
+        log_action(ctx, agent=agent, repo=repo, issue=number, action="claim", result="ok", details=log_details)
+    else:
+        w = result.winner
+        log_action(ctx, agent=agent, repo=repo, issue=number, action="claim", result="lost",
+                      details={"winner_agent": w.agent if w else None, "winner_worker": w.worker if w else None,
+                               "winner_comment": w.comment_id if w else None})
+    return result
+
+
+def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None, sync: bool = True) -> ClaimResult:
+    """Claim `issue` for `agent` (LostRace when another worker holds it), or without an issue the
+    best ready task this agent can take."""
+    if sync:
+        sync_repo(ctx, repo)
+    tasks = evaluate(ctx, [repo])
+    records = ctx.store.records(docs.TASK_QUEUE)
+    profiles = agent_profiles(ctx, records)
+    me = resolve_agent(ctx, agent, profiles)
+    touch_agent(ctx, me.name)
+
+    if issue is not None:
+        key = f"{repo}#{issue}"
+        t = tasks.get(key)
+        if t is None:
+            raise BadInput(f"{key} is not an open `agent-task` issue",
+                           hint="label it agent-task (or file it with the Agent Task form)")
+        if t.get("status") not in ("ready", "claimed"):
+            log_action(ctx, agent=me.name, repo=repo, issue=issue, action="claim", result="skipped",
+                       details={"status": t.get("status"), "reason": t.get("hold_reason")})
+            raise WorkFailed(f"{key} cannot be claimed: {t.get('status')} ({t.get('hold_reason')})")
+        if not q.can_do(me, queue_task(key, t)):
+            raise BadInput(f"{key} is assigned to agent {t.get('agent')!r}, not {me.name!r}")
+        ensure_budget(ctx, key)
+        result = claim_issue(ctx, repo, issue, me.name)
+        if not result.won:
+            w = result.winner
+            raise LostRace(f"{key} is held by agent {w.agent if w else '?'} (worker {w.worker if w else '?'})",
+                           hint="pick another task, or run `agentops claim` without an ISSUE")
+        return ClaimResult(_claimed(repo, issue, result.claim, t), me.name, (key,))
+
+    ensure_budget(ctx)
+    ready = {k: t for k, t in tasks.items() if t.get("status") == "ready"}
+    qt = {k: queue_task(k, t) for k, t in tasks.items()}
+    ordered = [qt[k] for k in q.order(qt) if k in ready]
+    others = [p for p in available_agents(ctx, profiles) if p.name != me.name]
+    candidates = q.spread(q.candidates_for(me, ordered, others), qt, ctx.worker_id)
+    tried: list[str] = []
+    lost: list[str] = []
+    for key in candidates[:MAX_ATTEMPTS_PER_RUN]:
+        number = split_key(key)[1]
+        tried.append(key)
+        result = claim_issue(ctx, repo, number, me.name)
+        if result.won:
+            return ClaimResult(_claimed(repo, number, result.claim, tasks[key]), me.name, tuple(tried), tuple(lost))
+        lost.append(key)
+    reason = "no eligible task" if not candidates else "lost every race" if lost else None
+    if not me.free:
+        reason = f"agent {me.name} already holds {me.active} task(s) (max_concurrent {me.max_concurrent})"
+    return ClaimResult(None, me.name, tuple(tried), tuple(lost), reason)
+
+
+def _claimed(repo: str, number: int, claim: ClaimInfo, t: Mapping[str, Any]) -> Claimed:
+    return Claimed(repo, number, f"{repo}#{number}", claim.agent, claim.worker, claim.comment_id,
+                   iso(claim.expires), str(t.get("title", "")))
+
+
+# -- heartbeat --------------------------------------------------------------------------------------
+def find_own_claim(ctx: Context, repo: str, number: int, *, agent: str | None = None,
+                   rows: Sequence[tuple[int, str, str]] | None = None) -> ClaimInfo | None:
+    rows = comment_rows(ctx, repo, number) if rows is None else rows
+    for c in live_claims(rows, ctx.clock()):
+        if c.worker == ctx.worker_id and (agent is None or c.agent == agent):
+            return c
+    return None
+
+
+def renew_lease(ctx: Context, repo: str, issue: int, *, agent: str | None = None,
+                lease_minutes: float | None = None) -> dt.datetime:
+    """Push this worker's lease forward (edit its claim comment). LostRace when the claim is no
+    longer ours (released by `tick` after it expired, or withdrawn): stop working then."""
+    own = find_own_claim(ctx, repo, issue, agent=agent)
+    if own is None:
+        raise LostRace(f"{repo}#{issue}: this worker ({ctx.worker_id}) no longer holds a live claim")
+    expires = lease_expiry(ctx.clock(), ctx.config.claims.lease_minutes if lease_minutes is None else lease_minutes)
+    ctx.github.edit_comment(repo, own.comment_id, claim_body(own.agent, own.worker, expires, own.token))
+    key = f"{repo}#{issue}"
+
+    def upd(d: Any) -> None:
+        rec = d.get(key)
+        if rec is not None and rec.get("claim"):
+            rec["claim"]["expires"] = iso(expires)
+            d.put(key, rec)
+    ctx.store.update(docs.TASK_QUEUE, upd)
+    touch_agent(ctx, own.agent)
+    return expires
+
