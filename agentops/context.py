@@ -21,6 +21,7 @@ from agentops.output import Output
 
 if TYPE_CHECKING:
     from agentops.github.port import GitHubPort
+    from agentops.github.trust import GitHubTrust
     from agentops.settings import Config
     from agentops.state.store import Store
 
@@ -138,6 +139,16 @@ class Context:
             self._cache["github"] = connect(self.env, output=self.output, sleep=self.sleep)
         gh: GitHubPort = self._cache["github"]
         return gh
+
+    @property
+    def trust(self) -> GitHubTrust:
+        """GitHub-side trust answers (own identity, write access, label events), cached for this run."""
+        if "trust" not in self._cache:
+            from agentops.github.trust import GitHubTrust
+
+            self._cache["trust"] = GitHubTrust(self.github)
+        trust: GitHubTrust = self._cache["trust"]
+        return trust
 
     def repo(self) -> str:
         """--repo, else GITHUB_REPOSITORY, else the git remote `origin`."""

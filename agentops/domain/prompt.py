@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agentops.domain.closing import defuse
+
 DATA_BEGIN = "<<<AGENTOPS-DATA-BEGIN>>>"
 DATA_END = "<<<AGENTOPS-DATA-END>>>"
 MAX_SECTION = 20_000
@@ -112,11 +114,14 @@ def _cell(value: object) -> str:
 
 
 def render_pr_body(f: PrFacts, marker: str) -> str:
-    """`Closes #N`, the agent's summary, the acceptance checklist, cost and turns, the marker."""
-    summary = clean_untrusted(f.summary, 4000) or "_The agent gave no summary._"
+    """`Closes #N`, the agent's summary, the acceptance checklist, cost and turns, the marker.
+
+    Copied text (summary, acceptance criteria) has its closing keywords defused: only agentops's
+    own `Closes #N` line may close an issue when the PR merges."""
+    summary = defuse(clean_untrusted(f.summary, 4000)) or "_The agent gave no summary._"
     lines = [f"Closes #{f.issue}", "", "## Summary", "", summary, ""]
     if f.acceptance:
-        lines += ["## Acceptance criteria", "", pr_checklist(f.acceptance), ""]
+        lines += ["## Acceptance criteria", "", defuse(pr_checklist(f.acceptance)), ""]
     cost = "unknown" if f.cost_usd is None else f"${f.cost_usd:.2f}"
     lines += ["## Agent run", "", "| agent | backend | turns | cost | commit |", "|---|---|---|---|---|",
               f"| {f.agent} | {f.backend} | {_cell(f.turns)} | {cost} | {f.commit[:12]} |", "",

@@ -29,8 +29,12 @@ ANY_AGENT = "any"
 PRIORITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 DEFAULT_PRIORITY = "medium"
 EXAMPLE_AGENTS: tuple[str, ...] = ("claude", "codex", "aider")
-# GitHub refuses issue bodies above this many characters; a longer text did not come from GitHub.
-MAX_BODY_CHARS = 65536
+# GitHub refuses issue bodies above 65536 characters; agentops reads at most 64 KiB of UTF-8, so one
+# issue costs bounded parsing whatever it is written in.
+MAX_BODY_BYTES = 64 * 1024
+# Each dependency outside the open task set may cost a look-up; an issue naming more is a form
+# problem (and costs none), so one issue cannot spend the repository's rate limit.
+MAX_DEPENDENCIES = 50
 
 _NO_RESPONSE = {"_no response_", "no response", "none", "n/a", "na", "-", ""}
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
@@ -208,6 +212,7 @@ def parse_dependencies(text: str, repo: str, number: int) -> tuple[tuple[str, ..
     deps: list[str] = []
     problems: list[Problem] = []
     own = f"{repo}#{number}".casefold()
+    seen: set[str] = set()
     for lineno, raw in enumerate(text.split("\n"), start=1):
         m = _BULLET_RE.match(raw)
         line = (m.group(1) if m else raw).strip()
@@ -222,8 +227,13 @@ def parse_dependencies(text: str, repo: str, number: int) -> tuple[tuple[str, ..
                                         "#N, owner/repo#N or an issue URL"))
             elif key.casefold() == own:
                 problems.append(Problem(LABEL_DEPENDENCIES, f"line {lineno}: {token.strip()} is this issue itself"))
-            elif key.casefold() not in (d.casefold() for d in deps):
+            elif key.casefold() not in seen:
+                seen.add(key.casefold())
                 deps.append(key)
+    if len(deps) > MAX_DEPENDENCIES:
+        problems.append(Problem(LABEL_DEPENDENCIES, f"{len(deps)} dependencies; at most {MAX_DEPENDENCIES} per "
+                                "task (split the work into several tasks, or use an epic)"))
+        deps = []
     return tuple(deps), problems
 
 
@@ -237,9 +247,10 @@ def parse_work_order(body: str | bytes | None, *, repo: str, number: int,
     """Parse an issue body. `known_agents` empty means any agent name is accepted."""
     text = clean_text(body)
     problems: list[Problem] = []
-    if len(text) > MAX_BODY_CHARS:
-        problems.append(Problem("body", f"{len(text)} characters; GitHub allows at most {MAX_BODY_CHARS}, "
-                                "so this text was not written through GitHub"))
+    size = len(text.encode("utf-8", "replace"))
+    if size > MAX_BODY_BYTES:
+        problems.append(Problem("body", f"{size} bytes; agentops reads work orders of at most {MAX_BODY_BYTES} "
+                                "bytes (64 KiB): shorten it or split it into several tasks"))
         return WorkOrder(False, ANY_AGENT, "", (), (), None, (), None, (), tuple(problems))
     preamble, sections = split_sections(text)
     if not sections:
@@ -307,7 +318,19 @@ def parse_work_order(body: str | bytes | None, *, repo: str, number: int,
                 caps.append(cap.casefold())
 
     return WorkOrder(True, agent, spec, bullet_items(spec), acceptance, deadline, dependencies, priority,
-                     tuple(caps), tuple(problems))
+                     tuple(caps), _bounded(problems))
+
+
+MAX_PROBLEMS = 10
+
+
+def _bounded(problems: list[Problem]) -> tuple[Problem, ...]:
+    """At most MAX_PROBLEMS, then one line counting the rest: the status comment stays short
+    however broken the form is."""
+    if len(problems) <= MAX_PROBLEMS:
+        return tuple(problems)
+    rest = len(problems) - MAX_PROBLEMS + 1
+    return (*problems[:MAX_PROBLEMS - 1], Problem("form", f"and {rest} more problems"))
 
 
 def mentions_secrets(text: str) -> bool:

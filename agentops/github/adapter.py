@@ -30,6 +30,7 @@ from agentops.github.models import (
     Fetched,
     Identity,
     Issue,
+    IssueEvent,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -326,6 +327,10 @@ class GitHubAdapter:
                 return False
             raise
         return True
+
+    def list_issue_events(self, repo: str, number: int) -> list[IssueEvent]:
+        items = self._list(f"{_r(repo)}/issues/{number}/events", f"events of {repo}#{number}")
+        return [convert.issue_event(d) for d in items]
 
     # -- comments ----------------------------------------------------------------------------
     def list_comments(self, repo: str, number: int, *, since: dt.datetime | None = None) -> list[Comment]:

@@ -17,6 +17,7 @@ from agentops.github.models import (
     CommitStatus,
     DependabotAlert,
     Issue,
+    IssueEvent,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -102,6 +103,17 @@ def comment(data: Json) -> Comment:
         created_at=parse_time(data.get("created_at")),
         updated_at=parse_time(data.get("updated_at")),
         html_url=_str(data, "html_url"),
+    )
+
+
+def issue_event(data: Json) -> IssueEvent:
+    label = data.get("label")
+    return IssueEvent(
+        id=int(data["id"]),
+        event=_str(data, "event"),
+        actor=_login(data.get("actor")),
+        created_at=parse_time(data.get("created_at")),
+        label=str(label.get("name") or "") if isinstance(label, dict) else None,
     )
 
 

@@ -66,6 +66,17 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class IssueEvent:
+    """One entry of an issue's events (labeled, unlabeled, closed, reopened, ...)."""
+
+    id: int
+    event: str
+    actor: str
+    created_at: dt.datetime | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class PullRequest:
     repo: str
     number: int

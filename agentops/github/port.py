@@ -27,6 +27,7 @@ from agentops.github.models import (
     Fetched,
     Identity,
     Issue,
+    IssueEvent,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -97,6 +98,10 @@ class GitHubPort(Protocol):
 
     def ensure_label(self, repo: str, name: str, *, color: str = "ededed", description: str = "") -> bool:
         """Create the label if missing. True when it was created."""
+        ...
+
+    def list_issue_events(self, repo: str, number: int) -> list[IssueEvent]:
+        """Every event of an issue, oldest first (who labeled, unlabeled, closed, reopened it)."""
         ...
 
     # -- comments --------------------------------------------------------------------

@@ -47,6 +47,19 @@ class Comment:
 
 
 @dataclass
+class IssueEvent:
+    """One entry of GET /repos/{owner}/{repo}/issues/{number}/events (labeled, unlabeled, closed,
+    reopened): who did what, when; approval checks read the `labeled` actor from here."""
+
+    id: int
+    event: str
+    actor: str
+    created_at: dt.datetime
+    label: str | None = None
+    state_reason: str | None = None
+
+
+@dataclass
 class Review:
     id: int
     author: str
@@ -105,6 +118,7 @@ class Issue:
     locked: bool = False
     comments: list[Comment] = field(default_factory=list)
     pull: PullData | None = None
+    events: list[IssueEvent] = field(default_factory=list)
 
 
 @dataclass

@@ -82,6 +82,8 @@ def merge(state: State, repo: Repo, issue: Issue, actor: str, *, method: str = "
     if method not in ("merge", "squash", "rebase"):
         raise validation({"resource": "PullRequest", "field": "merge_method", "code": "invalid"})
     base, head = pr.base_sha, pr.head_sha
+    # GitHub also closes issues named by closing keywords in commits that land on the default branch.
+    messages = [c.message for c in repo.bare.commits_between(base, head)]
     fast_forward = repo.bare.is_ancestor(base, head)
     tree = repo.bare.tree_of(head) if fast_forward else repo.bare.merge_tree(base, head)
     if tree is None:
@@ -102,8 +104,8 @@ def merge(state: State, repo: Repo, issue: Issue, actor: str, *, method: str = "
     state.close(issue, actor, None)
     issue.closed_at = now
     if pr.base_ref == repo.default_branch:
-        for n in state.closing_issue_numbers(f"{issue.title}\n{issue.body or ''}"):
-            target = repo.issues.get(n)
+        for target_repo, n in state.closing_targets(repo, "\n".join([issue.title, issue.body or "", *messages])):
+            target = target_repo.issues.get(n)
             if target is not None and target.pull is None and target.state == "open":
                 state.close(target, actor, "completed")
     repo.pushed_at = now

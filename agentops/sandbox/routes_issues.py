@@ -8,7 +8,7 @@ from agentops.sandbox.api import ApiError, Request, Response, not_found, paginat
 from agentops.sandbox.model import Issue, Repo, rank
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_core import load_repo, viewer
-from agentops.sandbox.shapes import comment_json, issue_json, label_json
+from agentops.sandbox.shapes import comment_json, issue_event_json, issue_json, label_json
 
 if TYPE_CHECKING:
     from agentops.sandbox.server import Emulator
@@ -48,14 +48,8 @@ def _names(value: Any) -> list[str]:
     return out
 
 
-def _set_labels(emu: Emulator, repo: Repo, issue: Issue, names: list[str], *, replace: bool) -> None:
-    current = [] if replace else list(issue.labels)
-    for n in names:
-        real = emu.state.label_name(repo, n)
-        if real.lower() not in (c.lower() for c in current):
-            current.append(real)
-    issue.labels = current
-    issue.updated_at = emu.state.clock()
+def _set_labels(emu: Emulator, repo: Repo, issue: Issue, names: list[str], *, replace: bool, actor: str) -> None:
+    emu.state.set_labels(repo, issue, names, actor, replace=replace)
 
 
 def _issue_response(emu: Emulator, req: Request, repo: Repo, issue: Issue, status: int = 200) -> Response:
@@ -110,7 +104,7 @@ def create_issue(emu: Emulator, req: Request) -> Response:
     issue = emu.state.new_issue(repo, title, body if isinstance(body, str) else None, viewer(req))
     # As on GitHub, labels and assignees from users without triage access are silently dropped.
     if can_triage(emu, repo, req.user):
-        _set_labels(emu, repo, issue, _names(data.get("labels")), replace=True)
+        _set_labels(emu, repo, issue, _names(data.get("labels")), replace=True, actor=viewer(req))
         assignees = _names(data.get("assignees")) + ([data["assignee"]] if isinstance(data.get("assignee"), str) else [])
         issue.assignees = list(dict.fromkeys(emu.state.user(a).login for a in assignees))
     emu.state.touch(repo)
@@ -193,11 +187,11 @@ def edit_issue(emu: Emulator, req: Request) -> Response:
             raise validation({"resource": "Issue", "field": "state_reason", "code": "invalid"})
         emu.state.close(issue, viewer(req), reason)
     elif state == "open":
-        emu.state.reopen(issue)
+        emu.state.reopen(issue, viewer(req))
     elif state is not None:
         raise validation({"resource": "Issue", "field": "state", "code": "invalid"})
     if triage and "labels" in data:
-        _set_labels(emu, repo, issue, _names(data["labels"]), replace=True)
+        _set_labels(emu, repo, issue, _names(data["labels"]), replace=True, actor=viewer(req))
     if triage and ("assignees" in data or "assignee" in data):
         names = _names(data.get("assignees")) if "assignees" in data else (
             [data["assignee"]] if isinstance(data.get("assignee"), str) else [])
@@ -228,6 +222,23 @@ def create_comment(emu: Emulator, req: Request) -> Response:
     return Response(201, comment_json(emu.state, req.base_url, repo, issue, c))
 
 
+# -- events of an issue ----------------------------------------------------------------
+@route("GET", ISSUE + "/events")
+def list_issue_events(emu: Emulator, req: Request) -> Response:
+    repo, issue = load_issue(emu, req)
+    return paginate(req, [issue_event_json(emu.state, req.base_url, repo, issue, ev) for ev in issue.events])
+
+
+@route("GET", ISSUES + "/events/{event_id}")
+def get_issue_event(emu: Emulator, req: Request) -> Response:
+    repo = load_repo(emu, req)
+    for issue in repo.issues.values():
+        for ev in issue.events:
+            if str(ev.id) == req.params["event_id"]:
+                return Response(200, issue_event_json(emu.state, req.base_url, repo, issue, ev))
+    raise not_found()
+
+
 # -- labels on an issue ---------------------------------------------------------------
 def _labels_response(emu: Emulator, req: Request, repo: Repo, issue: Issue) -> Response:
     return Response(200, [label_json(req.base_url, repo, emu.state.ensure_label(repo, n)) for n in issue.labels])
@@ -248,22 +259,21 @@ def list_issue_labels(emu: Emulator, req: Request) -> Response:
 @route("POST", ISSUE + "/labels")
 def add_issue_labels(emu: Emulator, req: Request) -> Response:
     repo, issue = _triage_issue(emu, req)
-    _set_labels(emu, repo, issue, _names(req.json_any()), replace=False)
+    _set_labels(emu, repo, issue, _names(req.json_any()), replace=False, actor=viewer(req))
     return _labels_response(emu, req, repo, issue)
 
 
 @route("PUT", ISSUE + "/labels")
 def set_issue_labels(emu: Emulator, req: Request) -> Response:
     repo, issue = _triage_issue(emu, req)
-    _set_labels(emu, repo, issue, _names(req.json_any()), replace=True)
+    _set_labels(emu, repo, issue, _names(req.json_any()), replace=True, actor=viewer(req))
     return _labels_response(emu, req, repo, issue)
 
 
 @route("DELETE", ISSUE + "/labels")
 def clear_issue_labels(emu: Emulator, req: Request) -> Response:
-    _, issue = _triage_issue(emu, req)
-    issue.labels = []
-    issue.updated_at = emu.state.clock()
+    repo, issue = _triage_issue(emu, req)
+    _set_labels(emu, repo, issue, [], replace=True, actor=viewer(req))
     return Response(204)
 
 
@@ -273,8 +283,7 @@ def remove_issue_label(emu: Emulator, req: Request) -> Response:
     name = req.params["name"].lower()
     if name not in (n.lower() for n in issue.labels):
         raise ApiError(404, "Label does not exist")
-    issue.labels = [n for n in issue.labels if n.lower() != name]
-    issue.updated_at = emu.state.clock()
+    _set_labels(emu, repo, issue, [n for n in issue.labels if n.lower() != name], replace=True, actor=viewer(req))
     return _labels_response(emu, req, repo, issue)
 
 

@@ -157,7 +157,7 @@ def edit_pull(emu: Emulator, req: Request) -> Response:
         if issue.pull.merged:
             raise validation({"resource": "PullRequest", "code": "custom",
                               "message": "Cannot reopen a merged pull request"})
-        emu.state.reopen(issue)
+        emu.state.reopen(issue, viewer(req))
         issue.state_reason = None
     issue.updated_at = emu.state.clock()
     sync_head(emu.state, repo, issue)

@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 from agentops.sandbox.api import iso
-from agentops.sandbox.model import Comment, Issue, Label, Repo, User, rank
+from agentops.sandbox.model import Comment, Issue, IssueEvent, Label, Repo, User, rank
 from agentops.sandbox.state import State
 
 
@@ -138,3 +138,19 @@ def comment_json(state: State, base: str, repo: Repo, issue: Issue, c: Comment) 
         "body": c.body, "performed_via_github_app": None,
         "reactions": {"url": f"{api}/issues/comments/{c.id}/reactions", "total_count": 0},
     }
+
+
+def issue_event_json(state: State, base: str, repo: Repo, issue: Issue, ev: IssueEvent) -> dict[str, Any]:
+    """GitHub's issue-event shape (labeled-issue-event and friends in the OpenAPI description)."""
+    api = f"{base}/repos/{repo.full_name}/issues"
+    out: dict[str, Any] = {
+        "id": ev.id, "node_id": f"{'LE' if ev.label else 'E'}_{ev.id}", "url": f"{api}/events/{ev.id}",
+        "actor": user_json(base, state.user(ev.actor)), "event": ev.event, "commit_id": None, "commit_url": None,
+        "created_at": iso(ev.created_at), "performed_via_github_app": None,
+    }
+    if ev.label is not None:
+        lab = state.ensure_label(repo, ev.label)
+        out["label"] = {"name": lab.name, "color": lab.color}
+    if ev.event == "closed":
+        out["state_reason"] = ev.state_reason
+    return out

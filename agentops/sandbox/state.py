@@ -23,6 +23,7 @@ from agentops.sandbox.model import (
     CheckRun,
     Comment,
     Issue,
+    IssueEvent,
     Label,
     Repo,
     ReviewComment,
@@ -37,7 +38,10 @@ if TYPE_CHECKING:
 
 DEFAULT_USER = "agentops-bot"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
-_CLOSES_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)", re.IGNORECASE)
+# GitHub's closing keywords: keyword, optional colon, then #N, owner/repo#N or an issue URL.
+_CLOSES_RE = re.compile(r"(?<![A-Za-z0-9_])(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)(?:\s*:\s*|\s+)"
+                        r"(?:https?://[^\s/]+/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/|([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?#)"
+                        r"(\d+)\b", re.IGNORECASE)
 
 
 def _utcnow() -> dt.datetime:
@@ -234,11 +238,58 @@ class State:
         with self.lock:
             repo = self.repo(full_name)
             issue = self.new_issue(repo, title, body, author, created_at)
-            issue.labels = [self.label_name(repo, n) for n in labels]
+            self.set_labels(repo, issue, labels, author, replace=True)
+            issue.updated_at = issue.created_at
             issue.assignees = [self.user(a).login for a in assignees]
             if state == "closed":
                 self.close(issue, author, "completed")
             return issue.number
+
+    def record_event(self, issue: Issue, event: str, actor: str, *, label: str | None = None,
+                     state_reason: str | None = None) -> IssueEvent:
+        with self.lock:
+            ev = IssueEvent(self.next_id("issue_event"), event, self.user(actor).login, self.clock(), label,
+                            state_reason)
+            issue.events.append(ev)
+            return ev
+
+    def set_labels(self, repo: Repo, issue: Issue, names: Iterable[str], actor: str, *, replace: bool) -> None:
+        """Labels as a user changes them (one `labeled`/`unlabeled` event per change, as on GitHub)."""
+        with self.lock:
+            current = [] if replace else list(issue.labels)
+            for n in names:
+                real = self.label_name(repo, n)
+                if real.lower() not in (c.lower() for c in current):
+                    current.append(real)
+            before = {n.lower(): n for n in issue.labels}
+            after = {n.lower(): n for n in current}
+            for key, name in before.items():
+                if key not in after:
+                    self.record_event(issue, "unlabeled", actor, label=name)
+            for key, name in after.items():
+                if key not in before:
+                    self.record_event(issue, "labeled", actor, label=name)
+            issue.labels = current
+            issue.updated_at = self.clock()
+
+    def label_issue(self, full_name: str, number: int, labels: Iterable[str], *, actor: str = DEFAULT_USER) -> None:
+        """Seeding helper: `actor` adds `labels` (recorded in the issue's events)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            self.set_labels(repo, self.issue(repo, number), labels, actor, replace=False)
+
+    def unlabel_issue(self, full_name: str, number: int, label: str, *, actor: str = DEFAULT_USER) -> None:
+        with self.lock:
+            repo = self.repo(full_name)
+            issue = self.issue(repo, number)
+            self.set_labels(repo, issue, [n for n in issue.labels if n.lower() != label.lower()], actor, replace=True)
+
+    def edit_issue_body(self, full_name: str, number: int, body: str) -> None:
+        """Seeding helper: the body as its author (or a maintainer) edits it."""
+        with self.lock:
+            issue = self.issue(self.repo(full_name), number)
+            issue.body = body
+            issue.updated_at = self.clock()
 
     def issue(self, repo: Repo, number: int) -> Issue:
         with self.lock:
@@ -252,11 +303,13 @@ class State:
             issue.state = "closed"
             issue.closed_at = self.clock()
             issue.closed_by = actor
+            self.record_event(issue, "closed", actor, state_reason=reason)
         issue.state_reason = reason
         issue.updated_at = self.clock()
 
-    def reopen(self, issue: Issue) -> None:
+    def reopen(self, issue: Issue, actor: str = DEFAULT_USER) -> None:
         if issue.state != "open":
+            self.record_event(issue, "reopened", actor)
             issue.state = "open"
             issue.closed_at = None
             issue.closed_by = None
@@ -310,8 +363,15 @@ class State:
             issue.pull.review_comments.append(rc)
             return rc.id
 
-    def closing_issue_numbers(self, text: str | None) -> list[int]:
-        return [int(m) for m in _CLOSES_RE.findall(text or "")]
+    def closing_targets(self, repo: Repo, text: str | None) -> list[tuple[Repo, int]]:
+        """(repository, issue number) for every closing reference in `text`, as GitHub resolves
+        them on merge: `#N` in `repo`, `owner/name#N` and issue URLs in the repository they name."""
+        out: list[tuple[Repo, int]] = []
+        for url_repo, named, n in _CLOSES_RE.findall(text or ""):
+            target = repo if not (url_repo or named) else self.repos.get((url_repo or named).lower())
+            if target is not None:
+                out.append((target, int(n)))
+        return out
 
     # -- CI and security ------------------------------------------------------------
     def add_workflow(self, full_name: str, path: str, *, name: str | None = None) -> int:

@@ -107,12 +107,13 @@ def test_huge_body_is_rejected_precisely_and_fast() -> None:
     assert len(body) > 1_000_000
     order = wo.parse_work_order(body, repo="o/r", number=1)
     assert [str(p) for p in order.problems] == [
-        f"body: {len(body)} characters; GitHub allows at most 65536, so this text was not written through GitHub"]
+        f"body: {len(body)} bytes; agentops reads work orders of at most 65536 bytes (64 KiB): shorten it or "
+        "split it into several tasks"]
 
 
 def test_largest_allowed_body_parses() -> None:
     body = "### What should the agent do?\n\n" + ("- step\n" * 9000)
-    order = wo.parse_work_order(body[: wo.MAX_BODY_CHARS], repo="o/r", number=1)
+    order = wo.parse_work_order(body[: wo.MAX_BODY_BYTES], repo="o/r", number=1)
     assert order.valid and len(order.steps) > 8000
 
 
