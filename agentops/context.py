@@ -165,7 +165,6 @@ class Context:
                        "or run inside a clone whose `origin` points at GitHub")
 
     def _origin_url(self) -> str | None:
-        from agentops import proc
+        from agentops.git import origin_url
 
-        res = proc.run(["git", "config", "--get", "remote.origin.url"], cwd=self.root, timeout=10)
-        return res.output.strip() or None if res.ok else None
+        return origin_url(self.root)

@@ -143,6 +143,49 @@ def run(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str,
                       timed_out=timed_out, truncated_bytes=col.dropped)
 
 
+@dataclass(frozen=True)
+class Captured:
+    """stdout and stderr kept apart, as bytes (git output is parsed, not shown)."""
+
+    argv: tuple[str, ...]
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool = False
+    error: str | None = None
+
+
+def capture(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str, str] | None = None,
+            timeout: float | None = None, stdin: bytes | None = None, max_output: int | None = None) -> Captured:
+    """Run argv with stdout and stderr captured separately; a timeout ends the whole group.
+    `max_output` bounds each stream (the head is kept): None keeps everything."""
+    if isinstance(argv, str) or not argv:
+        raise BadInput("a command must be a non-empty list of arguments, not a shell string")
+    args = tuple(str(a) for a in argv)
+    try:
+        child = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+            args, cwd=str(cwd) if cwd else None, env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+    except (FileNotFoundError, PermissionError, NotADirectoryError, OSError) as exc:
+        return Captured(args, None, b"", b"", error=f"{args[0]}: {exc.strerror or exc}")
+    try:
+        out, err = child.communicate(input=stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        out, err = child.communicate()
+        return Captured(args, None, _bound(out, max_output), _bound(err, max_output), timed_out=True)
+    except BaseException:
+        _kill_group(child)
+        raise
+    return Captured(args, child.returncode, _bound(out, max_output), _bound(err, max_output))
+
+
+def _bound(data: bytes, limit: int | None) -> bytes:
+    return data if limit is None or len(data) <= limit else data[:limit]
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     # The command may have spawned children (npm, pytest-xdist): end the whole group.
     for sig in (signal.SIGTERM, signal.SIGKILL):

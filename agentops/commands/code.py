@@ -27,6 +27,7 @@ from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_unt
 from agentops.domain.workorder import parse_work_order
 from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
+from agentops.git.mirror import Mirror
 from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.orchestrator.budget import ensure_budget, spend
 from agentops.output import to_jsonable
@@ -233,9 +234,16 @@ def _conventions(ctx: Context, worktree: Path) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def _mirror(s: _Session) -> Mirror:
+    """The private repository every credentialed git command runs in (see agentops.git.mirror)."""
+    return Mirror(_worktrees_root(s.ctx) / ".mirrors" / f"{s.repo}.git").ensure()
+
+
 def _prepare_worktree(s: _Session, branch: str, path: Path) -> wt.Worktree:
     local = _local_repo(s)
-    base = wt.fetch_base(local, s.info.clone_url, s.info.default_branch, branch, token=s.token)
+    mirror = _mirror(s)
+    mirror.fetch(s.info.clone_url, s.token, [s.info.default_branch, branch])
+    base = wt.fetch_base(local, mirror.path, s.info.default_branch, branch)
     return wt.ensure_worktree(local, path, branch, s.info.default_branch, base)
 
 
@@ -295,9 +303,11 @@ def _push(s: _Session, worktree: Path, branch: str, sha: str) -> bool:
         elif not s.ctx.env.get("GH_TOKEN"):
             s.warn("pushing with GITHUB_TOKEN: GitHub starts no workflow runs for its pushes, so CI will not run "
                    "on this PR; set GH_TOKEN to a PAT or GitHub App token")
-    if wt.remote_head(worktree, url, branch, token=s.token) == sha:
+    mirror = _mirror(s)
+    if mirror.remote_head(url, s.token, branch) == sha:
         return False
-    wt.push(worktree, url, branch, token=s.token)
+    mirror.take_from(worktree, branch, sha)
+    mirror.push(url, s.token, sha, branch)
     return True
 
 

@@ -478,10 +478,12 @@ def _inner_env(url: str, token: str) -> dict[str, str]:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    res = proc.run(["git", *args], cwd=cwd, timeout=60)
+    from agentops.git.runner import git
+
+    res = git(args, cwd=cwd, timeout=60)
     if not res.ok:
-        raise WorkFailed(f"git {' '.join(args[:2])} failed: {res.error or res.tail(5)}")
-    return res.output.strip()
+        raise WorkFailed(f"git {' '.join(args[:2])} failed: {res.message()}")
+    return res.stdout
 
 
 def _gate(demo: _Demo) -> tuple[dict[str, Any], str]:

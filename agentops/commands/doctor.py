@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentops import proc
 from agentops.context import Context
 from agentops.domain.roles import REQUIRED_CHECKS, ROLES
 from agentops.errors import AgentOpsError
@@ -84,11 +83,12 @@ def _python(ctx: Context) -> Check:
 
 
 def _git(ctx: Context) -> Check:
-    res = proc.run(["git", "--version"], timeout=15)
-    if not res.ok:
-        return Check("git", "fail", res.error or res.output.strip() or "git failed",
-                     hint="install git (apt-get install git / brew install git)")
-    return Check("git", "ok", res.output.strip())
+    from agentops.git import version
+
+    works, detail = version()
+    if not works:
+        return Check("git", "fail", detail or "git failed", hint="install git (apt-get install git / brew install git)")
+    return Check("git", "ok", detail)
 
 
 def _config(ctx: Context) -> Check:

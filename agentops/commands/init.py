@@ -265,10 +265,9 @@ def _target_repo(root: Path, options: InitOptions, ctx: Context) -> str | None:
         return parse_repo(ctx.env["GITHUB_REPOSITORY"], source="GITHUB_REPOSITORY")
     if not (root / ".git").exists():
         return None
-    from agentops import proc
+    from agentops.git import origin_url
 
-    res = proc.run(["git", "config", "--get", "remote.origin.url"], cwd=root, timeout=10)
-    url = res.output.strip() if res.ok else ""
+    url = origin_url(root)
     return repo_from_remote_url(url) if url else None
 
 

@@ -1,52 +1,72 @@
-"""All git work. This package is the only importer of GitPython (imported lazily).
+"""All git work. Every git command runs through agentops.git.runner.git (hooks and fsmonitor off,
+a minimal environment, credentials only on a push or fetch); nothing else in agentops runs git.
 
-Submodules own one job each: sync.py (state commit/push with bounded retry, merge driver
-registration), worktree.py (per-task worktrees and branches). Shared helpers live here.
+Submodules own one job each: runner.py (the one runner), sync.py (state commit/push with bounded
+retry, merge driver registration), worktree.py (per-task worktrees and branches), checkout.py (pull
+request checkouts for `test`), mirror.py (the private repository the publish phase pushes from),
+bundle.py (the agent phase's output). Shared helpers live here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from agentops.errors import AgentOpsError, BadInput
+from agentops.git.runner import git
 
 
 class GitFailed(AgentOpsError):
     """A git command failed in a way the caller did not expect (exit 1)."""
 
 
-def open_repo(path: str | Path) -> Any:
-    """A GitPython Repo for the work tree containing `path`."""
-    import git  # GitPython
+@dataclass(frozen=True)
+class Repo:
+    """A git work tree (or, for a bare repository, its git dir)."""
 
-    try:
-        return git.Repo(str(path), search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise BadInput(f"{path}: not inside a git repository") from exc
+    working_tree_dir: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.working_tree_dir)
 
 
-def run(repo: Any, *args: str, check: bool = True) -> str:
-    """`git <args>` in `repo`'s work tree; stdout stripped. GitCommandError -> GitFailed."""
-    import git
+def open_repo(path: str | Path) -> Repo:
+    """The work tree containing `path`."""
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(f"{path}: not inside a git repository")
+    res = git(["rev-parse", "--show-toplevel"], cwd=p if p.is_dir() else p.parent)
+    if not res.ok or not res.stdout:
+        raise BadInput(f"{path}: not inside a git repository")
+    return Repo(res.stdout)
 
-    try:
-        out: str = repo.git.execute(["git", *args], with_extended_output=False)
-        return out.strip()
-    except git.GitCommandError as exc:
+
+def run(repo: Repo, *args: str, check: bool = True) -> str:
+    """`git <args>` in `repo`'s work tree; stdout stripped. A failure raises GitFailed."""
+    res = git(args, cwd=repo.working_tree_dir)
+    if not res.ok:
         if not check:
             return ""
-        stderr = (exc.stderr or "").strip()
-        raise GitFailed(f"git {' '.join(args)} failed: {stderr or exc}") from exc
+        raise GitFailed(f"git {' '.join(args)} failed: {res.message()}")
+    return res.stdout
 
 
-def try_run(repo: Any, *args: str) -> tuple[int, str, str]:
+def try_run(repo: Repo, *args: str) -> tuple[int, str, str]:
     """(status, stdout, stderr) without raising, for commands whose failure is information."""
-    import git
+    res = git(args, cwd=repo.working_tree_dir)
+    return (res.returncode if res.returncode is not None else 1), res.stdout, (res.error or res.stderr)
 
-    try:
-        status, out, err = repo.git.execute(["git", *args], with_extended_output=True, with_exceptions=False)
-        return int(status), str(out).strip(), str(err).strip()
-    except git.GitCommandError as exc:
-        status = exc.status if isinstance(exc.status, int) else 1
-        return status, "", str(exc.stderr or exc)
+
+def origin_url(root: Path) -> str | None:
+    """`remote.origin.url` of the repository at `root`, None outside a repository."""
+    if not root.is_dir():
+        return None
+    res = git(["config", "--get", "remote.origin.url"], cwd=root, timeout=10)
+    return res.stdout or None if res.ok else None
+
+
+def version() -> tuple[bool, str]:
+    """(works, `git --version` or why not)."""
+    res = git(["--version"], cwd=None, timeout=15)
+    return res.ok, (res.stdout if res.ok else res.message())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 
 from agentops.agents.aider import AiderBackend
@@ -11,7 +10,7 @@ from agentops.agents.codex import CodexBackend
 from agentops.agents.command import CommandBackend
 from agentops.domain.budget import compute, month_start
 from agentops.domain.prompt import DATA_BEGIN, DATA_END, PrFacts, PromptInput, build_prompt, render_pr_body
-from agentops.git.worktree import auth_env, branch_name, slugify
+from agentops.git.worktree import branch_name, slugify
 
 NOW = dt.datetime(2025, 3, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -88,11 +87,3 @@ def test_branch_names_are_stable_slugs() -> None:
     assert branch_name(42, "Fix: the Ünïcode bug!! (again)") == "agentops/42-fix-the-unicode-bug-again"
     assert slugify("!!!") == "task"
     assert len(slugify("x" * 200)) <= 40
-
-
-def test_auth_env_uses_an_extra_header_never_the_url() -> None:
-    env = auth_env("https://github.com/a/b.git", "ghp_secretvalue123", base={"GIT_CONFIG_COUNT": "1"})
-    assert env["GIT_CONFIG_COUNT"] == "2" and env["GIT_CONFIG_KEY_1"] == "http.extraheader"
-    encoded = env["GIT_CONFIG_VALUE_1"].split()[-1]
-    assert base64.b64decode(encoded).decode() == "x-access-token:ghp_secretvalue123"
-    assert "GIT_CONFIG_COUNT" not in auth_env("/tmp/bare.git", "ghp_secretvalue123")
