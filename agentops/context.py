@@ -41,13 +41,44 @@ def find_root(start: Path) -> Path:
     return cur
 
 
-def parse_repo(value: str, *, source: str = "--repo") -> str:
+def parse_repo(value: str, *, source: str = "--repo", api_url: str | None = None) -> str:
+    """OWNER/NAME from OWNER/NAME, HOST/OWNER/NAME or a repository URL (https, ssh, scp-style), as gh's -R.
+
+    A HOST must be the one the API talks to (github.com for api.github.com; a GitHub Enterprise host for
+    https://HOST/api/v3): agentops follows GITHUB_API_URL, so a repository on another host would silently
+    be looked up on the wrong server. `api_url` defaults to $GITHUB_API_URL.
+    """
     v = value.strip()
+    host: str | None = None
+    m = re.match(r"^(?:[a-z][a-z0-9+.-]*://)(?:[^@/]+@)?([^/]+)/(.*)$", v, re.IGNORECASE) \
+        or re.match(r"^[^@/:]+@([^:/]+):(.*)$", v)
+    if m:  # https://github.com/o/n(.git), ssh://git@github.com/o/n, git@github.com:o/n.git
+        host, v = m.group(1), m.group(2)
+    v = v.rstrip("/")
     if v.endswith(".git"):
         v = v[:-4]
+    parts = v.split("/")
+    if host is None and len(parts) == 3:
+        host, v = parts[0], "/".join(parts[1:])
+    elif host is not None and len(parts) > 2:
+        v = "/".join(parts[:2])  # https://github.com/o/n/pulls/3 names o/n too
     if not _REPO_RE.match(v):
-        raise BadInput(f"{source}: {value!r} is not OWNER/NAME")
+        raise BadInput(f"{source}: {value!r} is not OWNER/NAME, HOST/OWNER/NAME or a repository URL")
+    if host is not None:
+        _check_host(host, value, source, api_url if api_url is not None else os.environ.get("GITHUB_API_URL"))
     return v
+
+
+def _check_host(host: str, value: str, source: str, api_url: str | None) -> None:
+    from urllib.parse import urlsplit
+
+    api_host = (urlsplit(api_url or "https://api.github.com").netloc or "api.github.com").lower()
+    wanted = host.lower().split("@")[-1]
+    if wanted in (api_host, api_host.removeprefix("api.")):
+        return
+    raise BadInput(f"{source}: {value!r} is on {wanted}, but the GitHub API in use is {api_host}",
+                   hint=f"set GITHUB_API_URL to {wanted}'s API (https://{wanted}/api/v3 for GitHub Enterprise "
+                   "Server), or pass OWNER/NAME")
 
 
 def repo_from_remote_url(url: str) -> str | None:
@@ -153,7 +184,7 @@ class Context:
     def repo(self) -> str:
         """--repo, else GITHUB_REPOSITORY, else the git remote `origin`."""
         if self.repo_flag:
-            return parse_repo(self.repo_flag)
+            return parse_repo(self.repo_flag, api_url=self.env.get("GITHUB_API_URL") or "")
         if self.env.get("GITHUB_REPOSITORY"):
             return parse_repo(self.env["GITHUB_REPOSITORY"], source="GITHUB_REPOSITORY")
         url = self._origin_url()

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from agentops.errors import BadInput
 from agentops.redact import Redactor
 
 
@@ -56,6 +57,9 @@ class Output:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     redactor: Redactor = field(default_factory=Redactor)
     quiet: bool = False
+    verbose: bool = False
+    # `--json FIELD,...`: the top-level fields to keep in the document (None = all).
+    fields: tuple[str, ...] | None = None
     _console: Any = None
     _masked: set[str] = field(default_factory=set)
 
@@ -82,6 +86,11 @@ class Output:
     def info(self, message: str) -> None:
         if not self.quiet:
             self.console.print(self.redactor.redact(message), markup=False)
+
+    def debug(self, message: str) -> None:
+        """Detail for -v/--verbose only."""
+        if self.verbose:
+            self.console.print(f"[dim]{_rich_escape(self.redactor.redact(message))}[/]")
 
     def step(self, message: str) -> None:
         if not self.quiet:
@@ -117,12 +126,16 @@ class Output:
         self.console.print(t)
 
     # -- machine output (stdout) ------------------------------------------------------
-    def emit(self, data: Any) -> None:
-        """Print exactly one JSON document on stdout (only in --json mode)."""
+    def emit(self, data: Any, *, select: bool = True) -> None:
+        """Print exactly one JSON document on stdout (only in --json mode), reduced to `fields` if
+        asked (an unknown field raises BadInput listing the available ones; errors are never reduced)."""
         if self.json_mode:
             import json
 
-            text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False)
+            doc = to_jsonable(data)
+            if select and self.fields:
+                doc = select_fields(doc, self.fields)
+            text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
             self.out.write(self.redactor.redact(text) + "\n")
             self.out.flush()
 
@@ -173,6 +186,32 @@ class Output:
                 fh.write(f"{name}<<{delim}\n{value}\n{delim}\n")
             else:
                 fh.write(f"{name}={value}\n")
+
+
+class UnknownField(BadInput):
+    """A --json field the document does not have; `available` goes into the JSON error document."""
+
+    def __init__(self, unknown: Sequence[str], available: Sequence[str]) -> None:
+        plural = "s" if len(unknown) > 1 else ""
+        super().__init__(f"--json: unknown field{plural} {', '.join(map(repr, unknown))}",
+                         hint="available fields: " + ", ".join(sorted(available)))
+        self.available = tuple(sorted(available))
+
+
+def check_fields(wanted: Sequence[str], available: Sequence[str]) -> None:
+    unknown = [f for f in wanted if f not in available]
+    if unknown:
+        raise UnknownField(unknown, available)
+
+
+def select_fields(document: Any, wanted: Sequence[str]) -> Any:
+    """Keep only `wanted` top-level keys (of the document, or of each object of a list document)."""
+    if isinstance(document, list):
+        return [select_fields(item, wanted) for item in document]
+    if not isinstance(document, dict):
+        raise BadInput("--json: this command's document has no fields to select", hint="use --json alone")
+    check_fields(wanted, list(document))
+    return {k: document[k] for k in wanted}
 
 
 def _rich_escape(text: str) -> str:

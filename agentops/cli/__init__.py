@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -66,6 +66,13 @@ class _LazyGroup(TyperGroup):
     (Contexts and commands are typed Any: Typer vendors its own click, whose classes are private.)
     """
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        from agentops.cli._help import tidy_params
+
+        params: list[Any] = super().get_params(ctx)
+        tidy_params(params)
+        return params
+
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
@@ -73,6 +80,9 @@ class _LazyGroup(TyperGroup):
         loaded = self.commands.get(cmd_name)
         if loaded is not None or cmd_name not in COMMANDS:
             return loaded
+        if getattr(ctx, "resilient_parsing", False):
+            # Shell completion walks the tree: give it the real command, so its options complete too.
+            return self.load(cmd_name)
         # For listing only (help, suggestions): a stand-in carrying the one-line help.
         return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
 
@@ -90,8 +100,10 @@ class _LazyGroup(TyperGroup):
 
     def load(self, name: str) -> Any:
         if name not in self.commands:
+            from agentops.cli._help import tidy
+
             importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
-            self.add_command(build_command(name), name)
+            self.add_command(tidy(build_command(name)), name)
         return self.commands[name]
 
 
@@ -116,16 +128,30 @@ app = typer.Typer(
     "pull requests the product, JSON under state/ the record.",
     cls=_LazyGroup,
     no_args_is_help=True,
-    add_completion=False,
+    # `agentops --install-completion` / `--show-completion` (bash, zsh, fish, PowerShell).
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-_GLOBAL: dict[str, Any] = {"config": None, "quiet": False}
+# What main() lifted out of argv (agentops/cli/_argv.py) before click parsed the rest; app() called
+# directly (CliRunner) lifts nothing. The root callback merges these with its own options into _GLOBAL.
+_LIFTED: dict[str, Any] = {"quiet": False, "verbose": False, "json": False, "fields": None}
+_GLOBAL: dict[str, Any] = {"config": None, **_LIFTED}
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")]
-RepoOpt = Annotated[str | None, typer.Option("--repo", "-R", help="OWNER/NAME (default: $GITHUB_REPOSITORY, "
-                                                    "else the git remote origin).", show_default=False)]
+
+def _json_flag(value: bool) -> bool:
+    # main() lifts --json out of argv wherever it stands, so a command sees it through _GLOBAL.
+    return bool(value or _GLOBAL["json"])
+
+
+JsonOpt = Annotated[bool, typer.Option(
+    "--json", callback=_json_flag,
+    help="Print exactly one JSON document on stdout; `--json FIELD,FIELD` keeps only those fields.")]
+RepoOpt = Annotated[str | None, typer.Option(
+    "--repo", "-R", metavar="[HOST/]OWNER/NAME",
+    help="Repository as OWNER/NAME, HOST/OWNER/NAME or its URL (default: $GITHUB_REPOSITORY, else the git "
+    "remote origin).", show_default=False)]
 
 
 def _version(value: bool) -> None:
@@ -136,14 +162,21 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    config: Annotated[str | None, typer.Option("--config", "-c", help="Path to agentops.yaml "
+    config: Annotated[str | None, typer.Option("--config", "-c", metavar="PATH", help="Path to agentops.yaml "
                                                   "(default: $AGENTOPS_CONFIG, else ./agentops.yaml).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr (also after the "
+                                        "command).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr, and the traceback "
+                                          "of an internal error (also after the command).")] = False,
+    json: Annotated[bool, typer.Option("--json", help="The command prints one JSON document on stdout; "
+                                       "`--json FIELD,FIELD` keeps only those fields (also after the "
+                                       "command).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
-    _GLOBAL["config"] = config
-    _GLOBAL["quiet"] = quiet
+    # main() lifts these out of argv; the options exist for --help and for app() called directly.
+    _GLOBAL.update(config=config, quiet=bool(quiet or _LIFTED["quiet"]), verbose=bool(verbose or _LIFTED["verbose"]),
+                   json=bool(json or _LIFTED["json"]), fields=_LIFTED["fields"])
 
 
 def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context:
@@ -151,7 +184,8 @@ def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context
     from agentops.context import Context
     from agentops.output import Output
 
-    out = Output(json_mode=json_mode, quiet=bool(_GLOBAL["quiet"]))
+    out = Output(json_mode=json_mode or bool(_GLOBAL["json"]), quiet=bool(_GLOBAL["quiet"]),
+                 verbose=bool(_GLOBAL["verbose"]), fields=_GLOBAL["fields"])
     out.redactor.add_env(out.env)
     return Context(env=out.env, output=out, config_path=_GLOBAL["config"], repo_flag=repo)
 
@@ -159,17 +193,18 @@ def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context
 def execute(ctx: Context, fn: Callable[[], T], render: Callable[[T], int | None] | None = None) -> T:
     """Run a command body, render its result, and turn agentops errors into exit codes.
 
-    `render` returns the exit code (None = 0). Expected errors never show a traceback.
+    `render` returns the exit code (None = 0). Expected errors never show a traceback. Fields asked
+    for with `--json FIELD,...` are checked before the body runs, so a typo writes nothing.
     """
     try:
+        _check_fields(ctx)
         result = fn()
         code = render(result) if render else None
     except AgentOpsError as exc:
         out = ctx.output
         out.error(exc.message, hint=exc.hint)
         if out.json_mode:
-            out.emit({"error": {"type": type(exc).__name__, "message": exc.message, "hint": exc.hint,
-                                "exit_code": int(exc.exit_code)}})
+            out.emit(error_document(exc), select=False)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         ctx.output.error("interrupted")
@@ -179,13 +214,89 @@ def execute(ctx: Context, fn: Callable[[], T], render: Callable[[T], int | None]
     return result
 
 
-def main() -> None:
-    # Click already maps usage errors to exit 2; commands map AgentOpsError in `execute`.
+def _check_fields(ctx: Context) -> None:
+    wanted = ctx.output.fields
+    if not wanted:
+        return
+    # Typer vendors click (typer._click); its current context names the command being run.
+    from typer._click.globals import get_current_context
+
+    from agentops.cli._fields import known_fields
+    from agentops.output import check_fields
+
+    current = get_current_context(silent=True)
+    path = current.command_path.partition(" ")[2] if current is not None else ""
+    available = known_fields(path)
+    if available is not None:
+        check_fields(wanted, available)
+
+
+def error_document(exc: AgentOpsError) -> dict[str, Any]:
+    doc: dict[str, Any] = {"type": type(exc).__name__, "message": exc.message, "hint": exc.hint,
+                           "exit_code": int(exc.exit_code)}
+    available = getattr(exc, "available", None)
+    if available is not None:
+        doc["available_fields"] = list(available)
+    return {"error": doc}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script: lift the global flags, run the app, and map what escapes it to exit codes.
+
+    Under --json every failure prints one JSON error document on stdout, usage errors included.
+    """
+    from agentops.cli._argv import GlobalFlagError, split_globals
+
+    args = sys.argv[1:] if argv is None else argv
+    json_wanted = "--json" in args or any(a.startswith("--json=") for a in args)
     try:
-        app(prog_name="agentops")
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        rest, flags = split_globals(args, COMMANDS)
+    except GlobalFlagError as exc:
+        _fail(str(exc), 2, json_wanted)
+    _LIFTED.update(quiet=flags.quiet, verbose=flags.verbose, json=flags.json, fields=flags.fields)
+    try:
+        code = app(args=rest, prog_name="agentops", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors (Typer vendors click) and their kin
+        if flags.json:
+            where = getattr(getattr(exc, "ctx", None), "command_path", None) or "agentops"
+            _write_error_json(type(exc).__name__, exc.format_message(), f"{where} --help", exc.exit_code)
+        _show_usage_error(exc)
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("interrupted", 130, flags.json, kind="Interrupted")
+    except Exception as exc:  # a bug: say so in one line (the traceback with -v), never a bare traceback
+        if flags.verbose:
+            import traceback
+
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc}", 1, flags.json, kind="InternalError",
+              hint="re-run with -v for the traceback, and report it")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-__all__ = ["JsonOpt", "RepoOpt", "ExitCode", "app", "execute", "main", "make_context"]
+def _show_usage_error(exc: Any) -> None:
+    try:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)
+    except Exception:  # rendering must never hide the message itself
+        exc.show()
+
+
+def _fail(message: str, code: int, json_mode: bool, *, kind: str = "UsageError",
+          hint: str | None = None) -> NoReturn:
+    if json_mode:
+        _write_error_json(kind, message, hint, code)
+    sys.stderr.write(f"error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
+    sys.exit(code)
+
+
+def _write_error_json(kind: str, message: str, hint: str | None, code: int) -> None:
+    import json
+
+    doc = {"error": {"type": kind, "message": message, "hint": hint, "exit_code": code}}
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+__all__ = ["JsonOpt", "RepoOpt", "ExitCode", "app", "error_document", "execute", "main", "make_context"]

@@ -21,8 +21,9 @@ def report_cmd(
     env: Annotated[str | None, typer.Option("--env", "-e", help="Environment for the DORA metrics "
                                             "(default: report.environment, else every environment).",
                                             show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table (rich dashboard on stderr), markdown "
-                                     "(GitHub-flavoured, on stdout) or json.")] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table (rich dashboard on stderr, the "
+                                            "default), markdown (GitHub-flavoured, on stdout) or json.",
+                                            show_default=False)] = None,
     publish: Annotated[bool, typer.Option("--publish", help="Update the repository's 'Agent Ops report' issue "
                                           "and its comment for today.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached PR data only; no GitHub requests.")] = False,
@@ -33,10 +34,13 @@ def report_cmd(
     """DORA metrics, agent performance, delivery and cost from the state logs and GitHub."""
     from agentops.commands.report import ReportOptions, run
 
-    fmt = "json" if json else fmt.lower()
+    asked = fmt.lower() if fmt else None
+    fmt = "json" if json else (asked or "table")
     ctx = make_context(json_mode=fmt == "json", repo=repo)
 
     def body() -> ReportResult:
+        if json and asked not in (None, "json"):
+            raise BadInput(f"--format {asked} and --json ask for two different outputs", hint="pass one of them")
         if fmt not in _FORMATS:
             raise BadInput(f"--format: {fmt!r} is not one of {', '.join(_FORMATS)}")
         if publish and offline:
