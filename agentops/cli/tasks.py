@@ -31,6 +31,8 @@ def tasks(
                          [(t.key, t.status, t.priority, t.agent, t.deadline or "", t.reason or "") for t in r.tasks])
         for cycle in r.cycles:
             ctx.output.warn("dependency cycle: " + " -> ".join((*cycle, cycle[0])))
+        for line in r.warnings:
+            ctx.output.warn(line)
 
     execute(ctx, lambda: tasks_cmd.run(tasks_cmd.TasksOptions(tuple(repo or ()), full=full, dry_run=dry_run), ctx),
             render)

@@ -323,17 +323,19 @@ def _fail(s: _Session, issue: int | None, status: str, reason: str, **extra: Any
 def _ensure_executable(ctx: Context, repo: str, issue: Issue, spec: str) -> None:
     """The same gate `claim` applies, for an issue run by hand: only work orders from authors with
     write access (or approved with the configured label) run, and none that asks for secrets."""
-    from agentops.domain.claims import trust
+    from agentops.domain.approval import body_hash
+    from agentops.domain.claims import iso
     from agentops.domain.workorder import mentions_secrets
-    from agentops.orchestrator.readiness import author_permission
+    from agentops.orchestrator.trust import TaskFacts, decide
 
     label = ctx.config.claims.approval_label
-    decision = trust(author=issue.author, association=issue.author_association, permission=None,
-                     labels=issue.labels, approval_label=label)
-    if not decision.trusted:
-        decision = trust(author=issue.author, association=issue.author_association,
-                         permission=author_permission(ctx, repo, issue.author), labels=issue.labels,
-                         approval_label=label)
+    # The queue's record keeps the approval agentops saw (and the body it covered); the author's
+    # permission is asked afresh.
+    rec = {k: v for k, v in (ctx.store.get(docs.TASK_QUEUE, f"{repo}#{issue.number}") or {}).items()
+           if k != "author_permission"}
+    facts = TaskFacts(repo, issue.number, issue.author, issue.author_association, tuple(issue.labels),
+                      body_hash(issue.body), iso(issue.updated_at) if issue.updated_at else None)
+    decision, _ = decide(ctx, facts, rec)
     if not decision.trusted:
         raise WorkFailed(f"{repo}#{issue.number} is not executed: {decision.reason}",
                          hint=f"a maintainer can apply the label {label!r} to approve it")

@@ -15,6 +15,7 @@ from agentops.domain import queue as q
 from agentops.orchestrator.records import queue_task
 from agentops.orchestrator.refresh import refresh
 from agentops.orchestrator.sync import SyncStats, target_repos
+from agentops.orchestrator.trust import warnings as trust_warnings
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class TasksResult:
     cycles: tuple[tuple[str, ...], ...]
     synced: tuple[SyncStats, ...] = ()
     changes: dict[str, list[str]] = field(default_factory=dict)
+    # Forged markers (agentops markers on objects agentops did not write): ignored, listed here.
+    warnings: tuple[str, ...] = ()
 
 
 def ordered_rows(tasks: Mapping[str, Mapping[str, Any]]) -> list[TaskRow]:
@@ -66,4 +69,4 @@ def run(options: TasksOptions, ctx: Context) -> TasksResult:
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     cycles = tuple(sorted({tuple(t["cycle"]) for t in tasks.values() if t.get("cycle")}))
-    return TasksResult(repos, tuple(rows), counts, cycles, stats, changes)
+    return TasksResult(repos, tuple(rows), counts, cycles, stats, changes, tuple(trust_warnings(tasks)))

@@ -20,8 +20,7 @@ from agentops.domain.claims import (
     ESCALATION_KIND,
     iso,
     live_claims,
-    parse_claim,
-    released_ids,
+    own_claims,
 )
 from agentops.domain.markers import make_marker
 from agentops.domain.queue import raise_priority
@@ -61,11 +60,12 @@ def expire_leases(ctx: Context, key: str, t: dict[str, Any]) -> bool:
         return False
     now = ctx.clock()
     rows = comment_rows(ctx, repo, number)
-    if live_claims(rows, now):
+    me = ctx.trust.me()
+    if live_claims(rows, now, me):
         return False
-    released = released_ids(body for _, body, _ in rows)
-    stale = [c for cid, body, author in rows
-             if (c := parse_claim(cid, body, author)) is not None and cid not in released]
+    # Only our own unreleased claims are stale leases; a forged claim (even one "expiring" in
+    # 2099) never counts, so it neither blocks the task nor earns a release comment.
+    stale = own_claims(rows, me)
     if not stale:
         # Already released elsewhere (or a hand-applied label): tidy up, no attempt is counted.
         if CLAIMED_LABEL in (t.get("labels") or []):
@@ -93,7 +93,8 @@ def escalate(ctx: Context, key: str, t: dict[str, Any]) -> bool:
     new_priority = raise_priority(t.get("priority"))
     body = (f"{marker}\nOverdue: the deadline {t['deadline']} has passed. Priority raised from "
             f"{t.get('priority')} to {new_priority}.")
-    if not any(marker in b for _, b, _ in comment_rows(ctx, repo, number)):
+    if not any(ctx.trust.marker(b, a, ESCALATION_KIND, issue=number, deadline=t["deadline"])
+               for _, b, a in comment_rows(ctx, repo, number)):
         ctx.github.create_comment(repo, number, body, marker=marker)
 
     def upd(d: Any) -> None:

@@ -4,6 +4,10 @@ GitHub has no compare-and-swap on labels or assignees, so a claim is a comment: 
 contender posts one, waits a settle delay, and reads the live claims back; the lowest comment
 id wins. Comment ids are assigned by GitHub in creation order, so every contender computes the
 same winner from the same list.
+
+Only comments agentops's own identity wrote take part (`Authors`): a claim, release or withdrawal
+pasted by anyone else is ignored, and a release voids only the claim whose comment id AND token
+it names, so a stale or forged release cannot free a claim that is held.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agentops.domain import timeutil
-from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.approval import WRITE_PERMISSIONS, ApprovalVerdict
+from agentops.domain.markers import Authors, find_marker, make_marker
 from agentops.domain.timeutil import parse_time as parse_iso
 
 CLAIM_KIND = "claim"
@@ -25,8 +30,6 @@ CLAIMED_LABEL = "agentops:claimed"
 BLOCKED_LABEL = "agentops:blocked"
 NEEDS_HUMAN_LABEL = "needs-human"
 
-TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
 def iso(t: dt.datetime) -> str:
@@ -54,11 +57,14 @@ def claim_body(agent: str, worker: str, expires: dt.datetime, token: str) -> str
             "The claim renews while the agent works and lapses if it stops.")
 
 
+def release_marker(claim: ClaimInfo, *, by: str, reason: str) -> str:
+    return make_marker(RELEASE_KIND, claim=claim.comment_id, token=claim.token, agent=claim.agent,
+                       worker=claim.worker, reason=reason, by=by)
+
+
 def release_body(claim: ClaimInfo, *, by: str, reason: str, detail: str = "") -> str:
-    marker = make_marker(RELEASE_KIND, claim=claim.comment_id, agent=claim.agent, worker=claim.worker,
-                         reason=reason, by=by)
     extra = f" {detail}" if detail else ""
-    return f"{marker}\nReleased the claim of agent `{claim.agent}` ({reason}).{extra}"
+    return f"{release_marker(claim, by=by, reason=reason)}\nReleased the claim of agent `{claim.agent}` ({reason}).{extra}"
 
 
 def parse_claim(comment_id: int, body: str, author: str = "") -> ClaimInfo | None:
@@ -72,30 +78,37 @@ def parse_claim(comment_id: int, body: str, author: str = "") -> ClaimInfo | Non
                      author)
 
 
-def released_ids(bodies: Iterable[str]) -> set[int]:
-    out: set[int] = set()
-    for body in bodies:
+def released_tokens(comments: Iterable[tuple[int, str, str]], me: Authors) -> set[tuple[int, str]]:
+    """(claim comment id, claim token) pairs that our own release comments void."""
+    out: set[tuple[int, str]] = set()
+    for _, body, author in comments:
+        if not me.wrote(author):
+            continue
         m = find_marker(body, RELEASE_KIND)
-        if m and (m.get("claim") or "").isdigit():
-            out.add(int(m.get("claim") or "0"))
+        if m and (m.get("claim") or "").isdigit() and m.get("token"):
+            out.add((int(m.get("claim") or "0"), m.get("token") or ""))
     return out
 
 
-def live_claims(comments: Sequence[tuple[int, str, str]], now: dt.datetime,
-                trusted_authors: frozenset[str] | None = None) -> list[ClaimInfo]:
-    """Unexpired, not withdrawn and not released claims, lowest comment id first.
-
-    `comments` are (id, body, author). With `trusted_authors`, claim comments written by anyone
-    else are ignored: a stranger cannot block a task by pasting a marker."""
-    released = released_ids(body for _, body, _ in comments)
+def own_claims(comments: Sequence[tuple[int, str, str]], me: Authors) -> list[ClaimInfo]:
+    """Our claims (live or expired) that no release of ours voided, lowest comment id first."""
+    released = released_tokens(comments, me)
     out = []
     for cid, body, author in comments:
-        if trusted_authors is not None and author not in trusted_authors:
+        if not me.wrote(author):
             continue
         c = parse_claim(cid, body, author)
-        if c is not None and c.comment_id not in released and c.expires > now:
+        if c is not None and (c.comment_id, c.token) not in released:
             out.append(c)
     return sorted(out, key=lambda c: c.comment_id)
+
+
+def live_claims(comments: Sequence[tuple[int, str, str]], now: dt.datetime, me: Authors) -> list[ClaimInfo]:
+    """Unexpired, not withdrawn and not released claims written by `me`, lowest comment id first.
+
+    `comments` are (id, body, author). Claim comments written by anyone else are ignored: a
+    stranger cannot block a task by pasting a marker, nor win it for a worker id they name."""
+    return [c for c in own_claims(comments, me) if c.expires > now]
 
 
 def winner(live: Sequence[ClaimInfo]) -> ClaimInfo | None:
@@ -118,18 +131,21 @@ class TrustDecision:
     reason: str
 
 
-def trust(*, author: str, association: str, permission: str | None, labels: Sequence[str],
-          approval_label: str) -> TrustDecision:
-    """Write access (association or collaborator permission) or the approval label.
+def trusted_without_lookup(association: str) -> bool:
+    """Only OWNER proves write access by itself: GitHub reports MEMBER and COLLABORATOR for
+    read-only and triage members and collaborators too, so those need the permission."""
+    return association.upper() == "OWNER"
 
-    GitHub only lets people with triage access or more apply labels, so the presence of the
-    approval label already means a maintainer-level person applied it."""
-    if association.upper() in TRUSTED_ASSOCIATIONS:
-        return TrustDecision(True, f"author {author} is {association.upper()}")
+
+def trust(*, author: str, association: str, permission: str | None, approval: ApprovalVerdict | None,
+          approval_label: str) -> TrustDecision:
+    """Write access (repository owner, or collaborator permission write/maintain/admin), or an
+    approval that `domain.approval.judge` found valid for the body as it is now."""
+    if trusted_without_lookup(association):
+        return TrustDecision(True, f"author {author} is OWNER")
     if permission in WRITE_PERMISSIONS:
         return TrustDecision(True, f"author {author} has {permission} permission")
-    if approval_label and approval_label in labels:
-        return TrustDecision(True, f"approved with label {approval_label}")
-    return TrustDecision(False, f"author {author or '(unknown)'} has no write access "
-                         f"(association {association.upper() or 'NONE'}); a maintainer can add the "
-                         f"`{approval_label}` label to approve this task")
+    if approval is not None:
+        return TrustDecision(approval.approved, approval.reason)
+    return TrustDecision(False, f"author {author or '(unknown)'} has no write access ({permission or 'none'}); "
+                         f"a maintainer can add the `{approval_label}` label to approve this task")

@@ -41,6 +41,13 @@ class GitHubTrust:
             self._me = me
         return me
 
+    def learn_self(self, login: str) -> None:
+        """Our login as GitHub reported it on an object we just created (no request needed)."""
+        if login:
+            with self._lock:
+                if self._me is None:
+                    self._me = Authors.of([login])
+
     def marker(self, text: str | None, author: str | None, kind: str, **want: object) -> Marker | None:
         """The marker of `kind` on an object only when agentops wrote the object."""
         if not any(m.matches(kind, **want) for m in find_markers(text)):

@@ -5,7 +5,8 @@ live claims -> lowest comment id wins. A loser deletes its comment and, with an 
 without one it tries the next best task. The winner labels `agentops:claimed`.
 
 Requests for an uncontended claim: 2 sync reads (one usually a free 304), the comment POST,
-the comment list and the label: 5.
+the comment list and the label: 5. Only claim comments agentops's own login wrote count (the
+login comes from the author GitHub gives our new claim comment, so it costs no request).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .budget import ensure_budget
 from .readiness import evaluate
 from .records import queue_task, split_key
 from .sync import sync_repo
+from .trust import read_comments
 
 MAX_ATTEMPTS_PER_RUN = 20
 
@@ -73,7 +75,9 @@ class Attempt:
 
 # -- the protocol -----------------------------------------------------------------------------------
 def comment_rows(ctx: Context, repo: str, number: int) -> list[tuple[int, str, str]]:
-    return [(c.id, c.body, c.author) for c in ctx.github.list_comments(repo, number)]
+    """(id, body, author) of the issue's comments. Markers in comments agentops did not write are
+    recorded as forgeries on the task (and never honoured: see domain.claims)."""
+    return [(c.id, c.body, c.author) for c in read_comments(ctx, repo, number)]
 
 
 def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
@@ -86,12 +90,14 @@ def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
     # With a marker, a create that failed after GitHub acted returns the comment it made.
     created = gh.create_comment(repo, number, claim_body(agent, ctx.worker_id, expires, token), marker=marker)
     mine = ClaimInfo(created.id, agent, ctx.worker_id, expires, token, created.author)
+    # GitHub wrote our comment's author: that is agentops's own login, learnt without a request.
+    ctx.trust.learn_self(created.author)
     if cfg.settle_seconds > 0:
         ctx.sleep(cfg.settle_seconds)
     rows = comment_rows(ctx, repo, number)
     if not any(cid == mine.comment_id for cid, _, _ in rows):
         rows.append((mine.comment_id, created.body, created.author))
-    live = live_claims(rows, ctx.clock())
+    live = live_claims(rows, ctx.clock(), ctx.trust.me())
     # Our own duplicates (a retried create that left two) count once: the lowest is ours.
     ours = [c for c in live if c.token == token]
     first = winner(live)
@@ -211,7 +217,7 @@ def _claimed(repo: str, number: int, claim: ClaimInfo, t: Mapping[str, Any]) -> 
 def find_own_claim(ctx: Context, repo: str, number: int, *, agent: str | None = None,
                    rows: Sequence[tuple[int, str, str]] | None = None) -> ClaimInfo | None:
     rows = comment_rows(ctx, repo, number) if rows is None else rows
-    for c in live_claims(rows, ctx.clock()):
+    for c in live_claims(rows, ctx.clock(), ctx.trust.me()):
         if c.worker == ctx.worker_id and (agent is None or c.agent == agent):
             return c
     return None

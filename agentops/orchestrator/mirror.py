@@ -9,12 +9,13 @@ from typing import Any
 
 from agentops.context import Context
 from agentops.domain.claims import BLOCKED_LABEL, NEEDS_HUMAN_LABEL, STATUS_KIND
-from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.markers import make_marker
 from agentops.errors import NotFound
 from agentops.state import docs
 
 from .actions import log_action
 from .records import split_key
+from .trust import read_comments
 
 
 def status_note(t: Mapping[str, Any]) -> str | None:
@@ -35,6 +36,12 @@ def status_note(t: Mapping[str, Any]) -> str | None:
 def _ref(key: str, repo: str) -> str:
     r, n = split_key(key)
     return f"#{n}" if r.lower() == repo.lower() else key
+
+
+def _own_status_comment(ctx: Context, repo: str, number: int) -> int | None:
+    """Our status comment; a comment anyone else wrote with the marker is reported, never reused."""
+    return next((c.id for c in read_comments(ctx, repo, number) if ctx.trust.marker(c.body, c.author, STATUS_KIND)),
+                None)
 
 
 def reflect(ctx: Context, key: str, t: dict[str, Any]) -> list[str]:
@@ -72,7 +79,7 @@ def reflect(ctx: Context, key: str, t: dict[str, Any]) -> list[str]:
             body = f"{marker}\n{note}"
             cid = t.get("status_comment_id")
             if cid is None:
-                cid = next((c.id for c in gh.list_comments(repo, number) if find_marker(c.body, STATUS_KIND)), None)
+                cid = _own_status_comment(ctx, repo, number)
             if cid is None:
                 cid = gh.create_comment(repo, number, body, marker=marker).id
             else:

@@ -9,12 +9,13 @@ from typing import Any
 
 from agentops.context import Context
 from agentops.domain import queue as q
-from agentops.domain.claims import CLAIMED_LABEL, NEEDS_HUMAN_LABEL, iso, trust
+from agentops.domain.claims import CLAIMED_LABEL, NEEDS_HUMAN_LABEL, iso
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.errors import NotFound
 from agentops.state import docs
 
 from .records import DEPS_KEY, open_tasks, queue_task, split_key
+from .trust import body_forgeries, decide, facts_of
 
 
 def external_states(ctx: Context, records: Mapping[str, Mapping[str, Any]], deps: Iterable[str]) -> dict[str, str]:
@@ -31,10 +32,14 @@ def external_states(ctx: Context, records: Mapping[str, Mapping[str, Any]], deps
         if dep in cache:
             out[dep] = "closed"
             continue
+        if dep in ctx.trust.missing:
+            out[dep] = "missing"  # asked once this run already
+            continue
         repo, number = split_key(dep)
         try:
             issue = ctx.github.get_issue(repo, number)
         except NotFound:
+            ctx.trust.missing.add(dep)
             out[dep] = "missing"
             continue
         out[dep] = issue.state
@@ -49,46 +54,32 @@ def external_states(ctx: Context, records: Mapping[str, Mapping[str, Any]], deps
     return out
 
 
-def author_permission(ctx: Context, repo: str, author: str) -> str | None:
-    try:
-        return ctx.github.get_permission(repo, author)
-    except NotFound:
-        return "none"
-
-
 def evaluate(ctx: Context, repos: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Recompute every open task's status in `repos`; returns the open task records."""
+    """Recompute every open task's status in `repos`; returns the open task records.
+
+    Trust comes first: a task with form problems or from an untrusted author costs no
+    dependency look-ups (and an invalid one no permission look-up either)."""
     now = ctx.clock()
     cfg = ctx.config.claims
     records = ctx.store.records(docs.TASK_QUEUE)
     tasks = open_tasks(records, repos)
     all_open = open_tasks(records)
-    outside = {d for t in tasks.values() for d in t.get("dependencies") or () if d not in all_open}
+    for t in tasks.values():
+        _judge(ctx, t)
+    outside = {d for t in tasks.values() if t["trusted"] and not t.get("problems")
+               for d in t.get("dependencies") or () if d not in all_open}
     ext = external_states(ctx, records, outside)
     ready = q.readiness({k: queue_task(k, t) for k, t in all_open.items()}, ext)
-    permissions: dict[tuple[str, str], str | None] = {}
     for key, t in tasks.items():
         labels = t.get("labels") or []
-        perm = t.get("author_permission")
-        assoc = str(t.get("author_association") or "NONE")
-        decision = trust(author=t.get("author", ""), association=assoc, permission=perm, labels=labels,
-                         approval_label=cfg.approval_label)
-        if not decision.trusted and perm is None and t.get("author"):
-            pk = (t["repo"], t["author"])
-            if pk not in permissions:
-                permissions[pk] = author_permission(ctx, t["repo"], t["author"])
-            t["author_permission"] = perm = permissions[pk]
-            decision = trust(author=t["author"], association=assoc, permission=perm, labels=labels,
-                             approval_label=cfg.approval_label)
         if t.get("exhausted") and t.get("needs_human_labelled") and NEEDS_HUMAN_LABEL not in labels:
             # A person took needs-human off: they want the task tried again from scratch.
             t.update({"exhausted": False, "needs_human_labelled": False, "attempts": 0, "retry_at": None})
         r = ready[key]
-        t["trusted"] = decision.trusted
-        t["trust_reason"] = decision.reason
         t["blockers"] = list(r.blockers)
         t["cycle"] = list(r.cycle)
-        t["status"], t["hold_reason"] = _status(t, r, decision.trusted, decision.reason, now, cfg.approval_label)
+        t["status"], t["hold_reason"] = _status(t, r, bool(t["trusted"]), str(t["trust_reason"]), now,
+                                                cfg.approval_label)
     changed = {k: t for k, t in tasks.items() if t != records.get(k)}
     if changed:
         def save(d: Any) -> None:
@@ -96,6 +87,18 @@ def evaluate(ctx: Context, repos: Sequence[str]) -> dict[str, dict[str, Any]]:
                 d.put(k, t)
         ctx.store.update(docs.TASK_QUEUE, save)
     return tasks
+
+
+def _judge(ctx: Context, t: dict[str, Any]) -> None:
+    forged = body_forgeries(ctx, t)
+    if forged:
+        t["forged_markers"] = sorted(set(t.get("forged_markers") or ()) | set(forged))
+    if t.get("problems"):
+        t["trusted"], t["trust_reason"] = False, "not checked: the work order has problems"
+        return
+    decision, keep = decide(ctx, facts_of(t), t)
+    t.update(keep)
+    t["trusted"], t["trust_reason"] = decision.trusted, decision.reason
 
 
 def _status(t: Mapping[str, Any], r: q.Readiness, trusted: bool, trust_reason: str, now: dt.datetime,
@@ -113,7 +116,7 @@ def _status(t: Mapping[str, Any], r: q.Readiness, trusted: bool, trust_reason: s
         return "needs-human", f"failed {t.get('attempts', 0)} times; needs a human"
     if NEEDS_HUMAN_LABEL in labels and not t.get("secrets"):
         return "needs-human", "labelled needs-human"
-    if t.get("secrets") and approval_label not in labels:
+    if t.get("secrets") and not t.get("approved"):
         return "needs-human", ("the spec asks to create, read or rotate secrets or credentials; held for manual "
                                f"review (a maintainer can add `{approval_label}` to release it)")
     if not trusted:

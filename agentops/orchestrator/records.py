@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from agentops.domain import queue as q
+from agentops.domain.approval import body_hash
 from agentops.domain.claims import iso
+from agentops.domain.markers import find_markers
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.domain.workorder import (
     DEFAULT_PRIORITY,
@@ -53,6 +55,9 @@ def task_from_issue(issue: Issue, old: Mapping[str, Any] | None, known_agents: S
         "dependencies": list(order.dependencies), "problems": [str(p) for p in order.problems],
         "secrets": mentions_secrets(f"{issue.title}\n{order.spec}"),
         "base_priority": base_priority,
+        # The approval covers this exact text; markers in it are judged by who wrote the issue.
+        "body_hash": body_hash(issue.body),
+        "body_markers": sorted({m.kind for m in find_markers(issue.body)})[:20],
     })
     if old is not None and old.get("state") in ("closed", "gone") and issue.state == "open":
         # Reopened: whatever was done did not settle it, so it is work again.

@@ -1,5 +1,5 @@
-"""Releasing a claim: a release comment (marker naming the claim comment, so it voids exactly
-that claim), `agentops:claimed` off, and the outcome recorded: completed -> done, failed ->
+"""Releasing a claim: a release comment (marker naming the claim comment and its token, so it
+voids exactly that claim), `agentops:claimed` off, and the outcome recorded: completed -> done, failed ->
 retried later with backoff, anything else -> queued.
 """
 
@@ -11,14 +11,13 @@ from typing import Any
 from agentops.context import Context
 from agentops.domain.claims import (
     CLAIMED_LABEL,
-    RELEASE_KIND,
     ClaimInfo,
     iso,
     live_claims,
     release_body,
+    release_marker,
     retry_at,
 )
-from agentops.domain.markers import make_marker
 from agentops.errors import BadInput
 from agentops.state import docs
 
@@ -43,8 +42,7 @@ class ReleaseResult:
 
 def post_release(ctx: Context, repo: str, number: int, claim: ClaimInfo, reason: str, detail: str = "") -> int:
     """The release comment for exactly this claim (idempotent by marker) and the label off."""
-    marker = make_marker(RELEASE_KIND, claim=claim.comment_id, agent=claim.agent, worker=claim.worker,
-                         reason=reason, by=ctx.worker_id)
+    marker = release_marker(claim, by=ctx.worker_id, reason=reason)
     c = ctx.github.create_comment(repo, number, release_body(claim, by=ctx.worker_id, reason=reason, detail=detail),
                                   marker=marker)
     ctx.github.remove_label(repo, number, CLAIMED_LABEL)
@@ -92,7 +90,7 @@ def release_claim(ctx: Context, repo: str, number: int, reason: str, *, detail: 
     if reason not in REASONS:
         raise BadInput(f"--reason: {reason!r} is not one of {', '.join(REASONS)}")
     rows = comment_rows(ctx, repo, number)
-    live = live_claims(rows, ctx.clock())
+    live = live_claims(rows, ctx.clock(), ctx.trust.me())
     mine = [c for c in live if c.worker == ctx.worker_id]
     targets = live if any_worker else mine
     key = f"{repo}#{number}"

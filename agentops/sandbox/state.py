@@ -18,7 +18,6 @@ from agentops.sandbox.api import ApiError, not_found, validation
 from agentops.sandbox.gitbare import BareRepo
 from agentops.sandbox.model import (
     PERMISSIONS,
-    WRITE_LEVELS,
     Alert,
     CheckRun,
     Comment,
@@ -180,11 +179,15 @@ class State:
 
     def author_association(self, repo: Repo, login: str) -> str:
         with self.lock:
-            if login.lower() == repo.owner.lower():
+            key = login.lower()
+            if key == repo.owner.lower():
                 return "OWNER"
-            if self.permission(repo, login) in WRITE_LEVELS:
-                owner = self.users.get(repo.owner.lower())
-                return "MEMBER" if owner is not None and owner.type == "Organization" else "COLLABORATOR"
+            # As on GitHub, MEMBER and COLLABORATOR say nothing about the level: an org member or an
+            # invited collaborator with read or triage access is reported the same as a maintainer.
+            if key in self.org_members.get(repo.owner.lower(), set()):
+                return "MEMBER"
+            if repo.permissions.get(key, "none") != "none":
+                return "COLLABORATOR"
             if any(i.author.lower() == login.lower() and i.pull is not None and i.pull.merged
                    for i in repo.issues.values()):
                 return "CONTRIBUTOR"

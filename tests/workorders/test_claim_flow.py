@@ -12,7 +12,7 @@ from agentops.commands import release as release_cmd
 from agentops.commands import tasks as tasks_cmd
 from agentops.context import Context
 from agentops.domain.claims import CLAIMED_LABEL, live_claims
-from agentops.domain.markers import find_marker
+from agentops.domain.markers import Authors, find_marker
 from agentops.errors import LostRace, WorkFailed
 from agentops.orchestrator import claims as claims_mod
 from agentops.state import docs
@@ -146,8 +146,7 @@ def test_untrusted_author_is_never_claimed(emulator: Any, repo: str, worker: Cal
     notes = [c.body for c in emulator.state.issue(emulator.state.repo(REPO), n).comments]
     assert len(notes) == 1 and "no write access" in notes[0] and "agentops:approved" in notes[0]
     # A maintainer approves with the label: now it can be claimed.
-    emulator.state.issue(emulator.state.repo(REPO), n).labels.append("agentops:approved")
-    emulator.state.issue(emulator.state.repo(REPO), n).updated_at = emulator.state.clock()
+    emulator.state.label_issue(REPO, n, ["agentops:approved"], actor="agentops-bot")  # an admin, in the events
     assert claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), ctx).claimed is not None
 
 
@@ -204,7 +203,7 @@ def test_release_voids_exactly_that_claim_and_requeues(emulator: Any, repo: str,
     assert res.released and res.status == "ready"
     assert CLAIMED_LABEL not in labels_of(emulator, n)
     rows = [(c.id, c.body, c.author) for c in emulator.state.issue(emulator.state.repo(REPO), n).comments]
-    assert live_claims(rows, clock()) == []
+    assert live_claims(rows, clock(), Authors.of(["agentops-bot"])) == []
     # It can be claimed again, by someone else.
     assert claim_cmd.run(claim_cmd.ClaimOptions(agent="a2", issue=n), worker("w2")).claimed is not None
     assert [a["action"] for a in actions(ctx)] == ["claim", "release"]

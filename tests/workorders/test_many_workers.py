@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentops.domain.claims import CLAIMED_LABEL, live_claims
+from agentops.domain.markers import Authors
 
 # The worker: the real `agentops claim --agent aN --json` entry point in a loop (shared with the
 # contention benchmark, so the figure and this test measure the same thing).
@@ -62,6 +63,6 @@ def test_sixteen_workers_claim_forty_tasks_exactly_once(emulator: Any, repo: str
     now = dt.datetime.now(dt.UTC)
     for n in numbers:
         issue = emulator.state.issue(emulator.state.repo(REPO), n)
-        live = live_claims([(c.id, c.body, c.author) for c in issue.comments], now)
+        live = live_claims([(c.id, c.body, c.author) for c in issue.comments], now, Authors.of(["agentops-bot"]))
         assert len(live) == 1, (n, [c.body for c in issue.comments])
         assert CLAIMED_LABEL in issue.labels
