@@ -81,3 +81,24 @@ class HttpClient:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def download_tail(url: str, *, max_bytes: int, timeout_s: float) -> HttpResult:
+    """GET `url` streaming, keeping only its last `max_bytes` (a CI log's end is where the
+    failure is; its start is set-up noise). Never sends credentials: it is for pre-signed URLs."""
+    import httpx
+
+    started = time.monotonic()
+    tail = bytearray()
+    try:
+        with httpx.Client(headers={"User-Agent": f"agentops/{__version__}"}, follow_redirects=True) as client, \
+                client.stream("GET", url, timeout=timeout_s) as resp:
+            for chunk in resp.iter_bytes():
+                tail += chunk
+                if len(tail) > 2 * max_bytes:
+                    del tail[: len(tail) - max_bytes]
+            status = resp.status_code
+    except httpx.HTTPError as exc:
+        return HttpResult(url, None, "", f"http error: {type(exc).__name__}: {exc}", time.monotonic() - started)
+    text = bytes(tail[-max_bytes:]).decode("utf-8", errors="replace")
+    return HttpResult(url, status, text, None, time.monotonic() - started)

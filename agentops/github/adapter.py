@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from agentops.domain.timeutil import iso
-from agentops.errors import BadInput, Forbidden, GitHubError, NotFound
+from agentops.errors import BadInput, Forbidden, GitHubError, NotFound, Unavailable
 from agentops.github import convert
 from agentops.github.auth import AppJwtAuth, Credentials, InstallationAuth, resolve
 from agentops.github.client import MutationSpacer, Response, RestClient, failure_from_exception, translate
 from agentops.github.models import (
+    Annotation,
     CheckRun,
     CombinedStatus,
     Comment,
@@ -31,6 +32,7 @@ from agentops.github.models import (
     Identity,
     Issue,
     IssueEvent,
+    Job,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -473,6 +475,33 @@ class GitHubAdapter:
         payload: dict[str, Any] = {"ref": ref, "inputs": dict(inputs or {})}
         # Each dispatch starts a run: tried once, never repeated.
         self._client.call("POST", url, f"dispatch workflow {workflow} on {repo}", body=payload, retry=False)
+
+    def list_run_jobs(self, repo: str, run_id: int) -> list[Job]:
+        items = self._list(f"{_r(repo)}/actions/runs/{run_id}/jobs", f"jobs of run {run_id} in {repo}", key="jobs")
+        return [convert.job(d) for d in items]
+
+    def job_log_tail(self, repo: str, job_id: int, *, max_bytes: int) -> str:
+        what = f"log of job {job_id} in {repo}"
+        resp = self._client.call("GET", f"{_r(repo)}/actions/jobs/{job_id}/logs", what)
+        location = resp.header("location")
+        if resp.status not in (301, 302, 307) or not location:
+            raise GitHubError(f"{what}: GitHub answered {resp.status} without a download location")
+        from agentops.http import download_tail
+
+        result = download_tail(location, max_bytes=max_bytes, timeout_s=60)
+        if result.error is not None or result.status != 200:
+            raise Unavailable(f"{what}: download failed ({result.error or result.status})")
+        return result.body
+
+    def list_check_annotations(self, repo: str, check_run_id: int) -> list[Annotation]:
+        items = self._list(f"{_r(repo)}/check-runs/{check_run_id}/annotations",
+                           f"annotations of check run {check_run_id} in {repo}")
+        return [convert.annotation(d) for d in items]
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+        # A re-run starts new jobs: tried once, never repeated.
+        self._client.call("POST", f"{_r(repo)}/actions/runs/{run_id}/rerun-failed-jobs",
+                          f"re-run failed jobs of run {run_id} in {repo}", retry=False)
 
     def list_dependabot_alerts(self, repo: str, *, state: str = "open",
                                validators: Validators | None = None) -> Fetched[DependabotAlert]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentops.domain.timeutil import parse_time
 from agentops.github.models import (
+    Annotation,
     CheckRun,
     CombinedStatus,
     Comment,
@@ -18,6 +19,7 @@ from agentops.github.models import (
     DependabotAlert,
     Issue,
     IssueEvent,
+    Job,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -201,6 +203,19 @@ def check_run(data: Json) -> CheckRun:
         started_at=parse_time(data.get("started_at")),
         completed_at=parse_time(data.get("completed_at")),
     )
+
+
+def job(data: Json) -> Job:
+    return Job(id=int(data["id"]), run_id=int(data.get("run_id") or 0), name=_str(data, "name"),
+               status=_str(data, "status"), conclusion=data.get("conclusion") or None,
+               head_sha=_str(data, "head_sha"), html_url=_str(data, "html_url"))
+
+
+def annotation(data: Json) -> Annotation:
+    return Annotation(path=_str(data, "path"), start_line=int(data.get("start_line") or 0),
+                      end_line=int(data.get("end_line") or data.get("start_line") or 0),
+                      level=_str(data, "annotation_level"), title=_str(data, "title"),
+                      message=_str(data, "message"))
 
 
 def workflow_run(data: Json) -> WorkflowRun:

@@ -165,6 +165,28 @@ class WorkflowRun:
 
 
 @dataclass(frozen=True)
+class Job:
+    """One job of a workflow run; `id` is also its check run's id."""
+    id: int
+    run_id: int
+    name: str
+    status: str
+    conclusion: str | None
+    head_sha: str = ""
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class Annotation:
+    path: str
+    start_line: int
+    end_line: int
+    level: str  # notice | warning | failure
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
 class DependabotAlert:
     number: int
     state: str

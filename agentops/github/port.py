@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from agentops.github.models import (
+    Annotation,
     CheckRun,
     CombinedStatus,
     Comment,
@@ -28,6 +29,7 @@ from agentops.github.models import (
     Identity,
     Issue,
     IssueEvent,
+    Job,
     PullRequest,
     RateLimit,
     RepoInfo,
@@ -162,6 +164,21 @@ class GitHubPort(Protocol):
 
     def dispatch_workflow(self, repo: str, workflow: str, *, ref: str,
                           inputs: Mapping[str, str] | None = None) -> None: ...
+
+    def list_run_jobs(self, repo: str, run_id: int) -> list[Job]:
+        """The jobs of a workflow run's latest attempt."""
+        ...
+
+    def job_log_tail(self, repo: str, job_id: int, *, max_bytes: int) -> str:
+        """The last `max_bytes` of a job's log (GitHub answers 302 to a download URL; the
+        download needs no token and is never sent one)."""
+        ...
+
+    def list_check_annotations(self, repo: str, check_run_id: int) -> list[Annotation]: ...
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+        """Re-run a run's failed jobs (a new attempt). Tried once, never repeated."""
+        ...
 
     def list_dependabot_alerts(self, repo: str, *, state: str = "open",
                                validators: Validators | None = None) -> Fetched[DependabotAlert]:

@@ -4,9 +4,11 @@ server in another process.
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING
 
 from agentops.sandbox.api import ApiError, Request, Response, not_found
+from agentops.sandbox.jobs import BLOB_PREFIX, blob_signature, find_job
 from agentops.sandbox.seed import SeedError, apply_seed, dump_state
 
 if TYPE_CHECKING:
@@ -15,6 +17,8 @@ if TYPE_CHECKING:
 
 def handle_admin(emu: Emulator, req: Request) -> Response:
     key = (req.method, req.path.rstrip("/"))
+    if req.method == "GET" and req.path.startswith(BLOB_PREFIX):
+        return _job_log_blob(emu, req)
     if key == ("GET", "/_emulator/counts"):
         return Response(200, {"counts": emu.counts(), "total": emu.total_requests()})
     if key == ("POST", "/_emulator/counts/reset"):
@@ -53,3 +57,19 @@ def handle_admin(emu: Emulator, req: Request) -> Response:
             raise ApiError(422, str(exc)) from exc
         return Response(200, {"tokens": tokens})
     raise not_found()
+
+
+def _job_log_blob(emu: Emulator, req: Request) -> Response:
+    """The download a job-log redirect points at: plain text, no token, valid only with the
+    signature the redirect carried (as GitHub's pre-signed log URLs)."""
+    parts = req.path[len(BLOB_PREFIX):].split("/")
+    if len(parts) != 3:
+        raise not_found()
+    try:
+        repo = emu.state.repo(f"{parts[0]}/{parts[1]}")
+        job = find_job(repo, parts[2])
+    except ApiError as exc:
+        raise not_found() from exc
+    if not hmac.compare_digest(req.query.get("sig", ""), blob_signature(emu.state, repo, job)):
+        raise ApiError(403, "Signature mismatch")
+    return Response(200, job.log.encode("utf-8"), {"Content-Type": "text/plain; charset=utf-8"})

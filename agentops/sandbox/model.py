@@ -173,6 +173,23 @@ class WorkflowRun:
 
 
 @dataclass
+class Job:
+    """A workflow run's job. Its id is also its check run's id, as on GitHub."""
+    id: int
+    run_id: int
+    name: str
+    status: str
+    conclusion: str | None
+    head_sha: str
+    head_branch: str
+    started_at: dt.datetime
+    completed_at: dt.datetime | None
+    log: str = ""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    run_attempt: int = 1
+
+
+@dataclass
 class Dispatch:
     workflow_id: int
     workflow_path: str
@@ -222,6 +239,9 @@ class Repo:
     check_runs: list[CheckRun] = field(default_factory=list)
     workflows: list[Workflow] = field(default_factory=list)
     workflow_runs: list[WorkflowRun] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    reruns: list[dict[str, Any]] = field(default_factory=list)
+    annotations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # check run id -> annotations
     dispatches: list[Dispatch] = field(default_factory=list)
     dependabot_enabled: bool = True
     alerts: list[Alert] = field(default_factory=list)

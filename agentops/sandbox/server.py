@@ -62,10 +62,10 @@ Result = tuple[int, dict[str, str], bytes]
 
 
 def _all_routes() -> Routes:
-    from agentops.sandbox import routes_apps, routes_ci, routes_core, routes_issues, routes_pulls
+    from agentops.sandbox import routes_apps, routes_ci, routes_core, routes_issues, routes_jobs, routes_pulls
 
     routes = Routes()
-    for mod in (routes_core, routes_issues, routes_pulls, routes_ci, routes_apps):
+    for mod in (routes_core, routes_issues, routes_pulls, routes_ci, routes_jobs, routes_apps):
         routes.extend(mod.ROUTES)
     return routes
 
@@ -278,6 +278,8 @@ class Emulator:
 
 
 def _dump(body: Any) -> bytes:
+    if isinstance(body, bytes):  # a download (job logs), sent as it is
+        return body
     return json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
 
 
