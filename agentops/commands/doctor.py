@@ -49,7 +49,7 @@ def run(options: DoctorOptions, ctx: Context) -> DoctorResult:
     required = REQUIRED_CHECKS[options.role]
     checks: list[Check] = []
     steps: list[tuple[str, Callable[[Context], Check]]] = [
-        ("python", _python), ("git", _git), ("config", _config), ("state", _state),
+        ("python", _python), ("install", _install), ("git", _git), ("config", _config), ("state", _state),
         ("agents", _agents), ("token", _token),
     ]
     for name, fn in steps:
@@ -73,6 +73,31 @@ def _guard(name: str, fn: Callable[[Context], Check], ctx: Context) -> Check:
         return fn(ctx)
     except AgentOpsError as exc:
         return Check(name, "fail", exc.message, hint=exc.hint)
+
+
+def _install(ctx: Context) -> Check:
+    """Which distribution this is. The PyPI name `agentops` is an unrelated SDK with the same import
+    name: installed side by side, one overwrites the other's files."""
+    from importlib import metadata
+
+    from agentops import DIST_NAME, __version__
+
+    try:
+        ours: metadata.Distribution | None = metadata.distribution(DIST_NAME)
+    except metadata.PackageNotFoundError:
+        ours = None
+    try:
+        other: metadata.Distribution | None = metadata.distribution("agentops")
+    except metadata.PackageNotFoundError:
+        other = None
+    # An `agentops` with our own summary is this project installed before its rename: harmless.
+    if other is not None and (ours is None or other.metadata["Summary"] != ours.metadata["Summary"]):
+        return Check("install", "warn", f"the unrelated PyPI project `agentops` {other.version} is installed "
+                     "here; it shares the import name `agentops` with this tool",
+                     hint=f"install this tool on its own: pipx install {DIST_NAME}")
+    where = f"{DIST_NAME} {ours.version}" if ours is not None else f"agentops {__version__} (not installed as " \
+        f"{DIST_NAME}: a single file or a source checkout)"
+    return Check("install", "ok", where)
 
 
 def _python(ctx: Context) -> Check:

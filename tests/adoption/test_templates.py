@@ -146,7 +146,8 @@ def test_the_post_create_command_never_fails_without_a_pip_spec(tmp_path: Path) 
     import json
 
     data = json.loads(DEVCONTAINERS[0].read_text())
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # PIP_NO_INDEX: the install of agentops-gh fails here (offline), as it would on a broken index.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIP_NO_INDEX": "1"}
     res = subprocess.run(["sh", "-c", data["postCreateCommand"]], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=30)
     assert res.returncode == 0
