@@ -8,11 +8,12 @@ a typo must not silently turn a safety limit off.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from agentops.errors import ConfigError
@@ -49,6 +50,8 @@ def parse_config(text: str, source: str = CONFIG_NAME) -> Config:
 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError(source, "invalid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(source, f"invalid YAML: {exc.problem or exc}", line=line) from exc
@@ -57,7 +60,10 @@ def parse_config(text: str, source: str = CONFIG_NAME) -> Config:
     if node is None:
         return Config(path=source)
     conv = _Converter(source)
-    cfg = conv.convert(node, Config, "")
+    try:
+        cfg = conv.convert(node, Config, "")
+    except RecursionError:
+        raise ConfigError(source, "nested too deeply") from None
     assert isinstance(cfg, Config)
     cfg = dataclasses.replace(cfg, path=source)
     _check_semantics(cfg, conv, node)
@@ -85,10 +91,12 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
         if r.name.count("/") != 1 or not all(r.name.split("/")):
             raise ConfigError(conv.source, f"{r.name!r} is not OWNER/NAME", field=f"repositories[{i}].name",
                               line=conv.lines.get(f"repositories[{i}].name") or conv.lines.get(f"repositories[{i}]"))
+    worktrees = PurePosixPath(cfg.code.worktrees.replace("\\", "/"))
+    if not cfg.code.worktrees.strip() or worktrees.is_absolute() or ".." in worktrees.parts:
+        # Worktrees hold untrusted agent output and are deleted by `code --cleanup`: keep them inside the repo.
+        raise ConfigError(conv.source, f"must be a folder inside the repository, got {cfg.code.worktrees!r}",
+                          field="code.worktrees", line=conv.lines.get("code.worktrees"))
     for name, env in cfg.environments.items():
-        if not env.deploy:
-            raise ConfigError(conv.source, "needs a non-empty argv list", field=f"environments.{name}.deploy",
-                              line=conv.lines.get(f"environments.{name}"))
         if env.health_checks or env.freeze:
             # Checked at load, not first at deploy time, so the error carries its line.
             from agentops.domain import deploy as dom
@@ -100,9 +108,6 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
                 if not re.match(r"^https?://[^/\s]+", hc.url):
                     raise ConfigError(conv.source, f"expected an http(s):// URL, got {hc.url!r}", field=f"{at}.url",
                                       line=conv.lines.get(f"{at}.url"))
-                if not 100 <= hc.expect_status <= 599:
-                    raise ConfigError(conv.source, f"expected an HTTP status 100-599, got {hc.expect_status}",
-                                      field=f"{at}.expect_status", line=conv.lines.get(f"{at}.expect_status"))
             try:
                 dom.check_freeze_windows(env.freeze, field=f"{where}.freeze")
                 dom.check_health_config(env.health_checks, field=f"{where}.health_checks")
@@ -110,6 +115,9 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
                 line = conv.lines.get(exc.field) or conv.lines.get(exc.field.rpartition(".")[0])
                 raise ConfigError(conv.source, exc.message, field=exc.field, line=line) from exc
 
+
+# The tags of plain YAML data (the resolver's own, after `tag:yaml.org,2002:`).
+_PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "map", "seq", "timestamp"})
 
 # Fields holding an argv list (run without a shell).
 _ARGV_FIELDS = frozenset({"command", "run", "deploy", "rollback"})
@@ -136,6 +144,8 @@ class _Converter:
         import yaml
 
         self.lines.setdefault(where, node.start_mark.line + 1)
+        if node.tag.rpartition(":")[2] not in _PLAIN_TAGS:  # `!ref 1`, `!!python/object:...`: not data we read
+            raise self.fail(node, where, f"unsupported YAML tag {node.tag!r}")
         origin = typing.get_origin(tp)
         args = typing.get_args(tp)
         if origin in (typing.Union, types.UnionType):
@@ -175,7 +185,7 @@ class _Converter:
                 out[key] = self.convert(v, val_tp, sub)
             return out
         if tp is Any:
-            return yaml.safe_load(yaml.serialize(node))
+            return self.plain(node, where)
         if tp in (str, int, float, bool):
             return self.scalar(node, where, tp)
         raise self.fail(node, where, f"unsupported type {tp!r}")
@@ -185,7 +195,7 @@ class _Converter:
 
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, where, f"expected {tp.__name__}, got {_kind(node)}")
-        value = yaml.safe_load(yaml.serialize(node))
+        value = self.plain(node, where)
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool) and where.endswith("name"):
@@ -193,6 +203,15 @@ class _Converter:
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
             raise self.fail(node, where, f"expected {tp.__name__}, got {type(value).__name__} {value!r}")
         return value
+
+    def plain(self, node: Any, where: str) -> Any:
+        """The node as plain data; a tag safe YAML has no constructor for (`!ref 1`) is an error here."""
+        import yaml
+
+        try:
+            return yaml.safe_load(yaml.serialize(node))
+        except yaml.YAMLError as exc:
+            raise self.fail(node, where, f"unsupported YAML ({getattr(exc, 'problem', None) or exc})") from None
 
     def dataclass(self, node: Any, tp: Any, where: str) -> Any:
         import yaml
@@ -216,11 +235,48 @@ class _Converter:
                 raise ConfigError(self.source, "duplicate key", line=knode.start_mark.line + 1, field=sub)
             self.lines[sub] = knode.start_mark.line + 1
             kwargs[key] = self.convert(vnode, hints[key], sub)
+            _check_field(fields[key], kwargs[key], _Failer(self, vnode, sub))
         for name, f in fields.items():
             if name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ConfigError(self.source, "required field is missing", line=node.start_mark.line + 1,
                                   field=f"{where}.{name}" if where else name)
         return tp(**kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failer:
+    conv: _Converter
+    node: Any
+    where: str
+
+    def __call__(self, message: str) -> ConfigError:
+        return self.conv.fail(self.node, self.where, message)
+
+
+def _check_field(f: dataclasses.Field[Any], value: Any, fail: _Failer) -> None:
+    """The ranges and shapes settings.py declares on its fields (metadata), checked where the line is known."""
+    meta = f.metadata
+    if value is None or not meta:
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail(f"expected a finite number, got {value}")
+    if meta.get("ge") is not None and value < meta["ge"]:
+        raise fail(f"must be at least {_num(meta['ge'])} (got {value})")
+    if meta.get("gt") is not None and value <= meta["gt"]:
+        raise fail(f"must be greater than {_num(meta['gt'])} (got {value})")
+    if meta.get("le") is not None and value > meta["le"]:
+        raise fail(f"must be at most {_num(meta['le'])} (got {value})")
+    if meta.get("name") and (not value.strip() or not value.isprintable()):
+        # A name lands in markers, branch names and log lines: a newline would forge a second line.
+        raise fail(f"must be one non-empty line of printable characters (got {value!r})")
+    if meta.get("argv") == "required" and not value:
+        raise fail("needs a non-empty argv list")
+    if meta.get("argv") and value and not value[0].strip():
+        raise fail("the program name (first item) is empty")
+
+
+def _num(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def _kind(node: Any) -> str:

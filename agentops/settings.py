@@ -8,24 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 Backend = Literal["claude", "codex", "aider", "command"]
+_T = TypeVar("_T")
+
+# Field metadata the loader checks (it knows each field's line). NAME: a name that ends up in markers,
+# branch names and log lines, so one non-empty printable line. ARGV: a command run without a shell,
+# so a non-empty program name; OPTIONAL_ARGV: the same, but may be left empty.
+NAME: Mapping[str, Any] = {"name": True}
+ARGV: Mapping[str, Any] = {"argv": "required"}
+OPTIONAL_ARGV: Mapping[str, Any] = {"argv": "optional"}
+
+
+def bounded(default: _T, *, ge: float | None = None, gt: float | None = None, le: float | None = None) -> _T:
+    """A numeric field with its allowed range, checked by the loader (which knows the line)."""
+    result: _T = field(default=default, metadata={"ge": ge, "gt": gt, "le": le})
+    return result
 
 
 @dataclass(frozen=True)
 class AgentConfig:
-    name: str
+    name: str = field(metadata=NAME)
     backend: Backend = "claude"
     capabilities: tuple[str, ...] = ()
-    max_concurrent: int = 1
+    max_concurrent: int = bounded(1, ge=1)
     # command backend: argv with placeholders {prompt_file} {worktree} {issue} {repo} {branch}
-    command: tuple[str, ...] = ()
+    command: tuple[str, ...] = field(default=(), metadata=OPTIONAL_ARGV)
     executable: str | None = None  # override the backend's executable (path or name)
     model: str | None = None
-    max_turns: int = 40
-    timeout_s: int = 1800
-    max_cost_usd: float | None = None  # per run
+    max_turns: int = bounded(40, ge=1)
+    timeout_s: int = bounded(1800, ge=1)
+    max_cost_usd: float | None = bounded(None, ge=0)  # per run
     permission_mode: str = "acceptEdits"
     env_allow: tuple[str, ...] = ()  # environment variables passed through to the agent
     extra_args: tuple[str, ...] = ()
@@ -33,9 +47,9 @@ class AgentConfig:
 
 @dataclass(frozen=True)
 class GateConfig:
-    name: str
-    run: tuple[str, ...]
-    timeout_s: int = 900
+    name: str = field(metadata=NAME)
+    run: tuple[str, ...] = field(metadata=ARGV)
+    timeout_s: int = bounded(900, ge=1)
     required: bool = True
     junit: tuple[str, ...] = ()  # JUnit XML report paths (globs) relative to the worktree
     coverage: str | None = None  # coverage.xml | lcov.info | coverage.json
@@ -44,17 +58,17 @@ class GateConfig:
 
 @dataclass(frozen=True)
 class ThresholdsConfig:
-    min_coverage: float | None = None  # percent
-    max_coverage_drop: float | None = None  # percentage points vs base
-    max_failures: int = 0
+    min_coverage: float | None = bounded(None, ge=0, le=100)  # percent
+    max_coverage_drop: float | None = bounded(None, ge=0, le=100)  # percentage points vs base
+    max_failures: int = bounded(0, ge=0)
 
 
 @dataclass(frozen=True)
 class TestConfig:
     approve: bool = False
     request_changes: bool = False
-    history: int = 20
-    flaky_reruns: int = 1
+    history: int = bounded(20, ge=1)
+    flaky_reruns: int = bounded(1, ge=0)
     status_context: str = "agentops/test"
 
 
@@ -71,19 +85,19 @@ class RepositoryConfig:
 class HealthCheckConfig:
     url: str
     method: str = "GET"
-    expect_status: int = 200
+    expect_status: int = bounded(200, ge=100, le=599)
     expect_json: Mapping[str, Any] = field(default_factory=dict)  # dotted path -> expected value
     body_regex: str | None = None
-    timeout_s: float = 5.0
-    retries: int = 3
-    retry_delay_s: float = 2.0
+    timeout_s: float = bounded(5.0, gt=0)
+    retries: int = bounded(3, ge=0)
+    retry_delay_s: float = bounded(2.0, ge=0)
 
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    duration_s: float = 0.0
-    interval_s: float = 15.0
-    max_failures: int = 0
+    duration_s: float = bounded(0.0, ge=0)
+    interval_s: float = bounded(15.0, gt=0)
+    max_failures: int = bounded(0, ge=0)
 
 
 @dataclass(frozen=True)
@@ -95,40 +109,42 @@ class FreezeWindow:
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
-    deploy: tuple[str, ...]
-    rollback: tuple[str, ...] = ()  # empty: redeploy the previous successful sha with `deploy`
+    deploy: tuple[str, ...] = field(metadata=ARGV)
+    rollback: tuple[str, ...] = field(default=(), metadata=OPTIONAL_ARGV)  # empty: redeploy the previous successful sha with `deploy`
     health_checks: tuple[HealthCheckConfig, ...] = ()
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
-    required_checks: tuple[str, ...] = ()  # status contexts / check names that must be green
+    # Status contexts / check names that must be green. Unset: every reported one must be green and at least
+    # one must exist (a sha no CI ever saw is refused); an explicit [] deploys without CI, with a warning.
+    required_checks: tuple[str, ...] | None = None
     freeze: tuple[FreezeWindow, ...] = ()
-    timeout_s: int = 1800
+    timeout_s: int = bounded(1800, ge=1)
     cwd: str | None = None
     env_allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class BudgetConfig:
-    monthly_usd: float | None = None
-    per_task_usd: float | None = None
+    monthly_usd: float | None = bounded(None, ge=0)
+    per_task_usd: float | None = bounded(None, ge=0)
 
 
 @dataclass(frozen=True)
 class ClaimsConfig:
-    lease_minutes: int = 60
-    settle_seconds: float = 2.0
+    lease_minutes: int = bounded(60, ge=1)
+    settle_seconds: float = bounded(2.0, ge=0)
     approval_label: str = "agentops:approved"
-    max_attempts: int = 3
-    backoff_minutes: int = 15
+    max_attempts: int = bounded(3, ge=1)
+    backoff_minutes: int = bounded(15, ge=0)
 
 
 @dataclass(frozen=True)
 class ScoutConfig:
     checks: tuple[str, ...] = ("ci", "dependabot", "coverage", "stale-prs", "overdue-tasks")
-    stale_days: int = 14
-    comment_interval_hours: int = 24
-    concurrency: int = 8
-    min_coverage: float | None = None
-    min_rate_remaining: int = 100
+    stale_days: int = bounded(14, ge=1)
+    comment_interval_hours: int = bounded(24, ge=0)
+    concurrency: int = bounded(8, ge=1)
+    min_coverage: float | None = bounded(None, ge=0, le=100)
+    min_rate_remaining: int = bounded(100, ge=0)
     include_forks: bool = False
     include_archived: bool = False
 
@@ -136,7 +152,7 @@ class ScoutConfig:
 @dataclass(frozen=True)
 class CodeConfig:
     worktrees: str = ".agentops/worktrees"
-    max_rounds: int = 3
+    max_rounds: int = bounded(3, ge=0)
     reviewers: tuple[str, ...] = ()
     conventions: tuple[str, ...] = ("AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md")
     draft: bool = False
@@ -145,7 +161,7 @@ class CodeConfig:
 
 @dataclass(frozen=True)
 class ReportConfig:
-    window_days: int = 7
+    window_days: int = bounded(7, ge=1)
     environment: str | None = None
 
 

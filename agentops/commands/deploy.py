@@ -311,11 +311,18 @@ def _checks_item(ctx: Context, env: _Env, sha: str) -> PreflightItem:
     for r in gh.list_check_runs(env.repo, sha):
         if r.name not in runs or r.id > runs[r.name][0]:
             runs[r.name] = (r.id, r.status, r.conclusion)
-    problems = dom.red_checks(env.cfg.required_checks, statuses,
-                              {k: (v[1], v[2]) for k, v in runs.items()})
+    required = env.cfg.required_checks
+    if not statuses and not runs and not required:
+        if required is None:  # fail closed: "0 checks green" would ship a commit nothing ever tested
+            return PreflightItem("checks", False, f"no CI reported on {sha[:12]} (set `required_checks: []` on "
+                                                  f"environment {env.name} to deploy without CI)")
+        ctx.output.warn(f"no CI reported on {sha[:12]}; deploying anyway (environment {env.name} sets "
+                        "required_checks: [])")
+        return PreflightItem("checks", True, "no check reported (required_checks: [])")
+    problems = dom.red_checks(required or (), statuses, {k: (v[1], v[2]) for k, v in runs.items()})
     if problems:
         return PreflightItem("checks", False, "not green: " + ", ".join(f"{p.name} ({p.state})" for p in problems))
-    n = len(env.cfg.required_checks) or len(statuses) + len(runs)
+    n = len(required or ()) or len(statuses) + len(runs)
     return PreflightItem("checks", True, f"{n} check(s) green")
 
 

@@ -27,6 +27,9 @@ class StatusResult:
 def run(options: StatusOptions, ctx: Context) -> StatusResult:
     from agentops.state import docs
 
+    # Status reads no setting, but a missing or broken config named with -c / AGENTOPS_CONFIG is bad input
+    # here as in every other command (yaml is imported only when a config file is actually there).
+    _ = ctx.config
     store = ctx.store
     tasks = []
     counts: dict[str, int] = {}

@@ -12,6 +12,7 @@ from agentops.domain.markers import find_marker
 from agentops.errors import LostRace, WorkFailed
 from agentops.settings import FreezeWindow, MonitorConfig
 from tests.deploy.conftest import REPO, SECRET, World
+from tests.fixtures.gitrepo import git
 
 Health = Callable[..., Any]
 
@@ -178,6 +179,31 @@ def test_preflight_refuses_red_checks(world: World, health: Health) -> None:
     assert deploy(world, world.shas[3]).status == "succeeded"
     assert [c["script"] for c in world.calls()] == ["deploy"]
     assert len(world.log("deployments")) == 1
+
+
+def _untested_sha(world: World) -> str:
+    """A commit on GitHub that no CI (statuses or check runs) ever reported on."""
+    (world.root / "e.txt").write_text("untested\n")
+    git(world.root, "add", "e.txt")
+    git(world.root, "commit", "-q", "-m", "untested change")
+    git(world.root, "push", "-q", str(world.emulator.state.repo(REPO).bare_path), "main:main")
+    return git(world.root, "rev-parse", "HEAD")
+
+
+def test_preflight_refuses_a_sha_no_ci_reported_on(world: World, health: Health) -> None:
+    health(200)
+    sha = _untested_sha(world)
+    with pytest.raises(WorkFailed, match=r"no CI reported on .* \(set `required_checks: \[\]`"):
+        deploy(world, sha)
+    assert world.calls() == [] and world.log("deployments") == []
+
+
+def test_explicit_empty_required_checks_deploys_untested_sha_with_a_warning(world: World, health: Health) -> None:
+    health(200)
+    sha = _untested_sha(world)
+    world.env_cfg = world.environment(required_checks=())
+    assert deploy(world, sha).status == "succeeded"
+    assert "no CI reported on" in world.stderr.getvalue()
 
 
 def test_preflight_refuses_a_sha_github_does_not_have(world: World, health: Health) -> None:

@@ -16,9 +16,9 @@ _ENV = "version: 1\nenvironments:\n  prod:\n    deploy: [./deploy.sh]\n"
 @pytest.mark.parametrize(("extra", "line", "field", "words"), [
     ("    health_checks:\n      - url: notaurl\n", 6, "environments.prod.health_checks[0].url", "http(s)"),
     ("    health_checks:\n      - url: http://h/x\n        expect_status: 700\n", 7,
-     "environments.prod.health_checks[0].expect_status", "100-599"),
+     "environments.prod.health_checks[0].expect_status", "at most 599"),
     ("    health_checks:\n      - url: http://h/x\n        retries: -1\n", 7,
-     "environments.prod.health_checks[0].retries", "0 or more"),
+     "environments.prod.health_checks[0].retries", "at least 0"),
     ("    freeze:\n      - {start: 'Fryday 16:00', end: 'Mon 08:00'}\n", 6, "environments.prod.freeze[0].start",
      "ISO-8601"),
 ])
