@@ -87,6 +87,11 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
         if a.max_concurrent < 1:
             raise ConfigError(conv.source, "must be at least 1", field=f"{where}.max_concurrent",
                               line=conv.lines.get(f"{where}.max_concurrent"))
+    for stage in ("author", "review", "ci_fix", "conflicts"):
+        name = getattr(cfg.pipeline, stage)
+        if name is not None and name not in seen:
+            raise ConfigError(conv.source, f"no agent named {name!r} in `agents`", field=f"pipeline.{stage}",
+                              line=conv.lines.get(f"pipeline.{stage}"))
     for i, r in enumerate(cfg.repositories):
         if r.name.count("/") != 1 or not all(r.name.split("/")):
             raise ConfigError(conv.source, f"{r.name!r} is not OWNER/NAME", field=f"repositories[{i}].name",

@@ -160,6 +160,23 @@ class CodeConfig:
 
 
 @dataclass(frozen=True)
+class PipelineConfig:
+    """Which agent holds each stage of a task's pipeline. Unset stages keep the single-agent
+    behaviour: the authoring agent fixes CI and conflicts itself, and no agent reviews."""
+    author: str | None = None  # None: routed (Assigned Agent, else capability/load/success)
+    review: str | None = None  # None: no review agent; people review
+    ci_fix: str | None = None  # None: the author
+    conflicts: str | None = None  # None: the author
+
+    def agent_for(self, stage: str, author: str) -> str | None:
+        """The agent for `stage` (author | review | ci_fix | conflicts) of a task `author` wrote."""
+        if stage == "review":
+            return self.review
+        chosen: str | None = getattr(self, stage, None) if stage in ("author", "ci_fix", "conflicts") else None
+        return chosen or author
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     window_days: int = bounded(7, ge=1)
     environment: str | None = None
@@ -179,6 +196,7 @@ class Config:
     scout: ScoutConfig = field(default_factory=ScoutConfig)
     code: CodeConfig = field(default_factory=CodeConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     path: str | None = None  # where it was loaded from (None: defaults)
 
     def agent(self, name: str) -> AgentConfig | None:

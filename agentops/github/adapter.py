@@ -463,8 +463,9 @@ class GitHubAdapter:
 
     def list_workflow_runs(self, repo: str, *, branch: str | None = None, status: str | None = None,
                            event: str | None = None, per_page: int = 30, max_pages: int | None = 1,
-                           validators: Validators | None = None) -> Fetched[WorkflowRun]:
-        params = {"branch": branch, "status": status, "event": event}
+                           validators: Validators | None = None,
+                           head_sha: str | None = None) -> Fetched[WorkflowRun]:
+        params = {"branch": branch, "status": status, "event": event, "head_sha": head_sha}
         return self._fetched(f"{_r(repo)}/actions/runs", f"workflow runs of {repo}", convert.workflow_run,
                              params=params, key="workflow_runs", validators=validators, max_pages=max_pages,
                              per_page=per_page)

@@ -202,6 +202,7 @@ def check_run(data: Json) -> CheckRun:
         output_summary=_str(output, "summary"),
         started_at=parse_time(data.get("started_at")),
         completed_at=parse_time(data.get("completed_at")),
+        output_text=_str(output, "text"),
     )
 
 

@@ -147,6 +147,7 @@ class CheckRun:
     output_summary: str = ""
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
+    output_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,8 @@ class GitHubPort(Protocol):
 
     def list_workflow_runs(self, repo: str, *, branch: str | None = None, status: str | None = None,
                            event: str | None = None, per_page: int = 30, max_pages: int | None = 1,
-                           validators: Validators | None = None) -> Fetched[WorkflowRun]: ...
+                           validators: Validators | None = None,
+                           head_sha: str | None = None) -> Fetched[WorkflowRun]: ...
 
     def dispatch_workflow(self, repo: str, workflow: str, *, ref: str,
                           inputs: Mapping[str, str] | None = None) -> None: ...
