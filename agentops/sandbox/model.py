@@ -119,6 +119,11 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     pull: PullData | None = None
     events: list[IssueEvent] = field(default_factory=list)
+    # Native relations, by issue id (ids are global, so a relation may cross repositories).
+    parent_id: int | None = None
+    sub_issue_ids: list[int] = field(default_factory=list)  # in the parent's priority order
+    blocked_by_ids: list[int] = field(default_factory=list)
+    blocking_ids: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agentops.sandbox import bodycheck
 from agentops.sandbox.api import Request, Response
 
 if TYPE_CHECKING:
@@ -40,7 +41,11 @@ class Routes:
 
     def add(self, method: str, template: str) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
-            self.routes.append(Route(method, template, _compile(template), fn))
+            def checked(emu: Emulator, req: Request) -> Response:
+                bodycheck.check(method, template, req.raw_body)
+                return fn(emu, req)
+
+            self.routes.append(Route(method, template, _compile(template), checked))
             return fn
         return deco
 

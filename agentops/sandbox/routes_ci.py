@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
-from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, Workflow, WorkflowRun
+from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, User, Workflow, WorkflowRun
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_core import load_repo, viewer
-from agentops.sandbox.routes_pulls import commit_json
-from agentops.sandbox.shapes import minimal_repo_json, user_json
+from agentops.sandbox.shapes import commit_json, minimal_repo_json, user_json
 from agentops.sandbox.state import State
 
 if TYPE_CHECKING:
@@ -21,10 +20,10 @@ REPO = "/repos/{owner}/{repo}"
 STATES = ("error", "failure", "pending", "success")
 
 
-def _sha(repo: Repo, ref: str) -> str:
+def _sha(repo: Repo, ref: str, status: int = 422) -> str:
     sha = repo.bare.resolve_ref(ref)
     if sha is None:
-        raise ApiError(422, f"No commit found for SHA: {ref}")
+        raise ApiError(status, f"No commit found for SHA: {ref}")
     return sha
 
 
@@ -65,7 +64,7 @@ def list_statuses(emu: Emulator, req: Request) -> Response:
 @route("GET", REPO + "/commits/{ref}/status")
 def combined_status(emu: Emulator, req: Request) -> Response:
     repo = load_repo(emu, req)
-    sha = _sha(repo, req.params["ref"])
+    sha = _sha(repo, req.params["ref"], 404)
     latest: dict[str, Status] = {}
     for s in _statuses_for(repo, sha):
         latest.setdefault(s.context, s)
@@ -84,6 +83,24 @@ def combined_status(emu: Emulator, req: Request) -> Response:
 
 
 # -- check runs -----------------------------------------------------------------------
+# The GitHub Actions app, as check runs and suites name it (owner: the "github" organization).
+_ACTIONS_APP_OWNER = User(9919, "github", type="Organization")
+_ACTIONS_APP_PERMISSIONS = {"actions": "write", "checks": "write", "contents": "write", "deployments": "write",
+                            "issues": "write", "metadata": "read", "packages": "write", "pull_requests": "write",
+                            "statuses": "write"}
+_ACTIONS_APP_EVENTS = ["check_run", "check_suite", "issue_comment", "issues", "pull_request", "push", "status",
+                       "workflow_dispatch", "workflow_run"]
+
+
+def actions_app_json(base: str) -> dict[str, Any]:
+    return {"id": 15368, "slug": "github-actions", "client_id": "Iv1.05c79e9ad1f6bdfa", "node_id": "MDM6QXBwMTUzNjg=",
+            "owner": user_json(base, _ACTIONS_APP_OWNER), "name": "GitHub Actions",
+            "description": "Automate your workflow from idea to production",
+            "external_url": f"{base}/features/actions", "html_url": f"{base}/apps/github-actions",
+            "created_at": "2018-07-30T09:30:17Z", "updated_at": "2024-04-10T20:33:16Z",
+            "permissions": dict(_ACTIONS_APP_PERMISSIONS), "events": list(_ACTIONS_APP_EVENTS)}
+
+
 def check_json(base: str, repo: Repo, c: CheckRun) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     out = {"title": None, "summary": None, "text": None, "annotations_count": 0,
@@ -92,12 +109,7 @@ def check_json(base: str, repo: Repo, c: CheckRun) -> dict[str, Any]:
             "url": f"{api}/check-runs/{c.id}", "html_url": f"{base}/{repo.full_name}/runs/{c.id}",
             "details_url": c.details_url, "status": c.status, "conclusion": c.conclusion,
             "started_at": iso(c.started_at), "completed_at": iso(c.completed_at), "output": out, "name": c.name,
-            "check_suite": {"id": c.id}, "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions",
-                                                 "node_id": "MDM6QXBwMTUzNjg=", "owner": None,
-                                                 "external_url": f"{base}/features/actions",
-                                                 "html_url": f"{base}/apps/github-actions",
-                                                 "created_at": None, "updated_at": None},
-            "pull_requests": []}
+            "check_suite": {"id": c.id}, "app": actions_app_json(base), "pull_requests": []}
 
 
 @route("GET", REPO + "/commits/{ref}/check-runs")
@@ -160,7 +172,9 @@ def run_json(state: State, base: str, repo: Repo, r: WorkflowRun) -> dict[str, A
             "jobs_url": f"{api}/jobs", "logs_url": f"{api}/logs", "check_suite_url": f"{api}/check-suite",
             "artifacts_url": f"{api}/artifacts", "cancel_url": f"{api}/cancel", "rerun_url": f"{api}/rerun",
             "workflow_url": f"{base}/repos/{repo.full_name}/actions/workflows/{r.workflow_id}",
-            "head_commit": {"id": r.head_sha, "tree_id": "", "message": "", "timestamp": iso(r.created_at)},
+            # No author or committer: naming them would cost a git read per run in every listing.
+            "head_commit": {"id": r.head_sha, "tree_id": "", "message": "", "timestamp": iso(r.created_at),
+                            "author": None, "committer": None},
             "repository": minimal_repo_json(state, base, repo), "head_repository": minimal_repo_json(state, base, repo)}
 
 
@@ -197,7 +211,16 @@ def dispatch(emu: Emulator, req: Request) -> Response:
     if not isinstance(inputs, dict):
         raise validation({"resource": "WorkflowDispatch", "field": "inputs", "code": "invalid"})
     repo.dispatches.append(Dispatch(wf.id, wf.path, ref, inputs, viewer(req), emu.state.clock()))
-    return Response(204)
+    if data.get("return_run_details") is not True:
+        return Response(204)
+    # Asked for the run: it exists at once, queued, as on GitHub since return_run_details.
+    sha = repo.bare.resolve_ref(ref) or ""
+    run_id = emu.state.add_workflow_run(repo.full_name, name=wf.name, head_branch=ref, head_sha=sha,
+                                        status="queued", conclusion=None, event="workflow_dispatch", path=wf.path,
+                                        actor=viewer(req))
+    api = f"{req.base_url}/repos/{repo.full_name}/actions/runs/{run_id}"
+    return Response(200, {"workflow_run_id": run_id, "run_url": api,
+                          "html_url": f"{req.base_url}/{repo.full_name}/actions/runs/{run_id}"})
 
 
 def _runs(emu: Emulator, req: Request, repo: Repo, workflow_id: int | None) -> Response:
@@ -245,7 +268,7 @@ def alert_json(base: str, repo: Repo, a: Alert) -> dict[str, Any]:
         "dependency": {"package": pkg, "manifest_path": a.manifest_path, "scope": "runtime", "relationship": "direct"},
         "security_advisory": {"ghsa_id": a.ghsa_id, "cve_id": a.cve_id, "summary": a.summary,
                               "description": a.summary, "vulnerabilities": [vuln], "severity": a.severity,
-                              "cvss": {"vector_string": None, "score": None}, "cwes": [],
+                              "cvss": {"vector_string": None, "score": 0.0}, "cwes": [],
                               "identifiers": identifiers, "references": [],
                               "published_at": iso(a.created_at), "updated_at": iso(a.updated_at),
                               "withdrawn_at": None},
@@ -257,6 +280,14 @@ def alert_json(base: str, repo: Repo, a: Alert) -> dict[str, Any]:
     }
 
 
+def _choices(req: Request, name: str, allowed: tuple[str, ...]) -> set[str]:
+    """A comma-separated filter; GitHub answers 422 for a value it does not know."""
+    picked = set(req.query.get(name, "").split(",")) - {""}
+    if picked - set(allowed):
+        raise ApiError(422, "Validation Failed", errors=[f"Invalid {name}: {sorted(picked - set(allowed))}"])
+    return picked
+
+
 @route("GET", REPO + "/dependabot/alerts")
 def list_alerts(emu: Emulator, req: Request) -> Response:
     repo = load_repo(emu, req)
@@ -265,8 +296,8 @@ def list_alerts(emu: Emulator, req: Request) -> Response:
         raise ApiError(403, "Resource not accessible by personal access token")
     if not repo.dependabot_enabled:
         raise ApiError(403, "Dependabot alerts are disabled for this repository.")
-    states = set(req.query.get("state", "").split(",")) - {""}
-    sev = set(req.query.get("severity", "").split(",")) - {""}
+    states = _choices(req, "state", ("auto_dismissed", "dismissed", "fixed", "open"))
+    sev = _choices(req, "severity", ("low", "medium", "high", "critical"))
     eco = set(req.query.get("ecosystem", "").split(",")) - {""}
     items = [a for a in repo.alerts if (not states or a.state in states) and (not sev or a.severity in sev)
              and (not eco or a.ecosystem in eco)]
@@ -278,6 +309,8 @@ def list_alerts(emu: Emulator, req: Request) -> Response:
 @route("GET", REPO + "/commits/{ref}")
 def get_commit(emu: Emulator, req: Request) -> Response:
     repo = load_repo(emu, req)
+    if repo.bare.resolve(f"refs/heads/{repo.default_branch}") is None:
+        raise ApiError(409, "Git Repository is empty.")
     sha = repo.bare.resolve_ref(req.params["ref"])
     info = repo.bare.commit(sha) if sha else None
     if info is None:

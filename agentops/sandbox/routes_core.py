@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
+from agentops.sandbox.api import ApiError, Request, Response, not_found, paginate, validation
 from agentops.sandbox.model import Repo, rank
 from agentops.sandbox.router import Routes
-from agentops.sandbox.shapes import perm_flags, pushed_at, repo_json, user_full, user_json
+from agentops.sandbox.shapes import (
+    commit_json,
+    perm_flags,
+    pushed_at,
+    repo_json,
+    user_full,
+    user_json,
+    user_private,
+)
 
 if TYPE_CHECKING:
     from agentops.sandbox.server import Emulator
@@ -24,7 +32,7 @@ def viewer(req: Request) -> str:
 @route("GET", "/user")
 def get_me(emu: Emulator, req: Request) -> Response:
     u = emu.state.user(viewer(req))
-    return Response(200, user_full(emu.state, req.base_url, u), last_modified=u.created_at)
+    return Response(200, user_private(emu.state, req.base_url, u), last_modified=u.created_at)
 
 
 @route("GET", "/users/{user}")
@@ -41,9 +49,15 @@ def get_org(emu: Emulator, req: Request) -> Response:
     if u is None or u.type != "Organization":
         raise not_found()
     api = f"{req.base_url}/orgs/{u.login}"
-    return Response(200, {**user_full(emu.state, req.base_url, u), "url": api, "repos_url": f"{api}/repos",
-                          "members_url": f"{api}/members{{/member}}", "hooks_url": f"{api}/hooks",
-                          "issues_url": f"{api}/issues", "description": None})
+    person = user_full(emu.state, req.base_url, u)
+    # organization-full: no person-only keys, and no nulls where the description wants a string
+    keep = ("login", "id", "node_id", "avatar_url", "html_url", "name", "public_repos", "public_gists",
+            "followers", "following", "type", "created_at", "updated_at", "events_url")
+    return Response(200, {**{k: person[k] for k in keep}, "url": api, "repos_url": f"{api}/repos",
+                          "members_url": f"{api}/members{{/member}}",
+                          "public_members_url": f"{api}/public_members{{/member}}", "hooks_url": f"{api}/hooks",
+                          "issues_url": f"{api}/issues", "description": None, "has_organization_projects": True,
+                          "has_repository_projects": True, "archived_at": None, "is_verified": False})
 
 
 @route("GET", "/rate_limit")
@@ -175,9 +189,14 @@ def get_branch(emu: Emulator, req: Request) -> Response:
         raise ApiError(404, "Branch not found")
     api = f"{req.base_url}/repos/{repo.full_name}"
     info = repo.bare.commit(sha)
-    commit = {"sha": sha, "url": f"{api}/commits/{sha}",
-              "commit": {"message": info.message if info else "",
-                         "author": {"date": info.author_date if info else iso(repo.created_at)}}}
-    return Response(200, {"name": req.params["branch"], "commit": commit, "protected": False,
-                          "_links": {"self": f"{api}/branches/{req.params['branch']}",
-                                     "html": f"{req.base_url}/{repo.full_name}/tree/{req.params['branch']}"}})
+    if info is None:
+        raise ApiError(404, "Branch not found")
+    name = req.params["branch"]
+    # No branch protection is emulated: the answer says so the way GitHub does for an unprotected branch.
+    protection = {"enabled": False, "required_status_checks": {"enforcement_level": "off", "contexts": [],
+                                                                "checks": []}}
+    return Response(200, {"name": name, "commit": commit_json(emu.state, req.base_url, repo, info),
+                          "protected": False, "protection": protection,
+                          "protection_url": f"{api}/branches/{name}/protection",
+                          "_links": {"self": f"{api}/branches/{name}",
+                                     "html": f"{req.base_url}/{repo.full_name}/tree/{name}"}})

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
-from agentops.sandbox.gitbare import CommitInfo
 from agentops.sandbox.model import Issue, Repo, Review, ReviewComment
 from agentops.sandbox.pulls import merge, mergeable, open_pull, split_head, sync_head
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_core import load_repo, viewer
-from agentops.sandbox.shapes import label_json, repo_json, user_json, user_ref
+from agentops.sandbox.shapes import commit_json, label_json, reactions_json, repo_json, user_json, user_ref
 from agentops.sandbox.state import State
 
 if TYPE_CHECKING:
@@ -20,22 +19,6 @@ ROUTES = Routes()
 route = ROUTES.add
 PULLS = "/repos/{owner}/{repo}/pulls"
 PULL = PULLS + "/{number}"
-
-
-def commit_json(state: State, base: str, repo: Repo, c: CommitInfo) -> dict[str, Any]:
-    api = f"{base}/repos/{repo.full_name}"
-    return {
-        "sha": c.sha, "node_id": f"C_{c.sha[:12]}", "url": f"{api}/commits/{c.sha}",
-        "html_url": f"{base}/{repo.full_name}/commit/{c.sha}", "comments_url": f"{api}/commits/{c.sha}/comments",
-        "commit": {"author": {"name": c.author_name, "email": c.author_email, "date": c.author_date},
-                   "committer": {"name": c.committer_name, "email": c.committer_email, "date": c.committer_date},
-                   "message": c.message, "tree": {"sha": c.tree, "url": f"{api}/git/trees/{c.tree}"},
-                   "url": f"{api}/git/commits/{c.sha}", "comment_count": 0,
-                   "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None}},
-        "author": None, "committer": None,
-        "parents": [{"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}"}
-                    for p in c.parents],
-    }
 
 
 def _ref(state: State, base: str, repo: Repo, ref: str, sha: str) -> dict[str, Any]:
@@ -69,6 +52,7 @@ def pull_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, An
         "head": _ref(state, base, repo, pr.head_ref, pr.head_sha),
         "base": _ref(state, base, repo, pr.base_ref, pr.base_sha),
         "_links": {"self": {"href": url}, "html": {"href": html}, "issue": {"href": f"{api}/issues/{issue.number}"},
+                   "review_comment": {"href": f"{api}/pulls/comments{{/number}}"},
                    "comments": {"href": f"{api}/issues/{issue.number}/comments"},
                    "review_comments": {"href": f"{url}/comments"}, "commits": {"href": f"{url}/commits"},
                    "statuses": {"href": f"{api}/statuses/{pr.head_sha}"}},
@@ -255,15 +239,22 @@ def create_review(emu: Emulator, req: Request) -> Response:
 def review_comment_json(state: State, base: str, repo: Repo, issue: Issue, c: ReviewComment) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}/pulls"
     html = f"{base}/{repo.full_name}/pull/{issue.number}#discussion_r{c.id}"
-    return {"url": f"{api}/comments/{c.id}", "pull_request_review_id": c.review_id, "id": c.id,
-            "node_id": f"PRRC_{c.id}", "diff_hunk": "", "path": c.path, "position": c.line,
-            "original_position": c.line, "commit_id": c.commit_id, "original_commit_id": c.commit_id,
-            "in_reply_to_id": c.in_reply_to_id, "user": user_json(base, state.user(c.author)), "body": c.body,
-            "created_at": iso(c.created_at), "updated_at": iso(c.updated_at), "html_url": html,
-            "pull_request_url": f"{api}/{issue.number}", "author_association": state.author_association(repo, c.author),
-            "_links": {"self": {"href": f"{api}/comments/{c.id}"}, "html": {"href": html},
-                       "pull_request": {"href": f"{api}/{issue.number}"}},
-            "line": c.line, "original_line": c.line, "side": "RIGHT", "subject_type": "line"}
+    out: dict[str, Any] = {
+        "url": f"{api}/comments/{c.id}", "pull_request_review_id": c.review_id, "id": c.id,
+        "node_id": f"PRRC_{c.id}", "diff_hunk": "", "path": c.path, "position": c.line,
+        "original_position": c.line, "commit_id": c.commit_id, "original_commit_id": c.commit_id,
+        "user": user_json(base, state.user(c.author)), "body": c.body,
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at), "html_url": html,
+        "pull_request_url": f"{api}/{issue.number}", "author_association": state.author_association(repo, c.author),
+        "_links": {"self": {"href": f"{api}/comments/{c.id}"}, "html": {"href": html},
+                   "pull_request": {"href": f"{api}/{issue.number}"}},
+        "start_line": None, "original_start_line": None, "start_side": None, "line": c.line,
+        "original_line": c.line, "side": "RIGHT", "subject_type": "line",
+        "reactions": reactions_json(f"{api}/comments/{c.id}/reactions"),
+    }
+    if c.in_reply_to_id is not None:  # GitHub leaves the key out (never null) on a thread's first comment
+        out["in_reply_to_id"] = c.in_reply_to_id
+    return out
 
 
 @route("GET", PULL + "/comments")

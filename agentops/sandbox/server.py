@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from agentops.sandbox.api import ApiError, Request, Response
+from agentops.sandbox.catalog import all_routes
 from agentops.sandbox.faults import Fault, Faults
-from agentops.sandbox.router import Routes
 from agentops.sandbox.state import DEFAULT_USER, State
 
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -61,15 +61,6 @@ class RateLimit:
 Result = tuple[int, dict[str, str], bytes]
 
 
-def _all_routes() -> Routes:
-    from agentops.sandbox import routes_apps, routes_ci, routes_core, routes_issues, routes_jobs, routes_pulls
-
-    routes = Routes()
-    for mod in (routes_core, routes_issues, routes_pulls, routes_ci, routes_jobs, routes_apps):
-        routes.extend(mod.ROUTES)
-    return routes
-
-
 class Emulator:
     def __init__(self, data_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  user: str = DEFAULT_USER, token: str | None = None) -> None:
@@ -86,7 +77,7 @@ class Emulator:
         self.rate = RateLimit()
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, str, int]] = Counter()
-        self._routes = _all_routes()
+        self._routes = all_routes()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

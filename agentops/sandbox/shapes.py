@@ -9,7 +9,9 @@ import datetime as dt
 import urllib.parse
 from typing import Any
 
+from agentops.sandbox import relations
 from agentops.sandbox.api import iso
+from agentops.sandbox.gitbare import CommitInfo
 from agentops.sandbox.model import Comment, Issue, IssueEvent, Label, Repo, User, rank
 from agentops.sandbox.state import State
 
@@ -36,6 +38,7 @@ def user_ref(state: State, base: str, login: str | None) -> dict[str, Any] | Non
 
 
 def user_full(state: State, base: str, u: User) -> dict[str, Any]:
+    """GitHub's public-user (the shape of GET /users/{user}; no other keys allowed)."""
     out = user_json(base, u)
     repos = [r for r in state.repos.values() if r.owner.lower() == u.login.lower()]
     out.update({"name": u.login, "company": None, "blog": "", "location": None, "email": None, "hireable": None,
@@ -43,6 +46,14 @@ def user_full(state: State, base: str, u: User) -> dict[str, Any]:
                 "public_repos": sum(1 for r in repos if not r.private), "public_gists": 0, "followers": 0,
                 "following": 0, "created_at": iso(u.created_at), "updated_at": iso(u.created_at)})
     return out
+
+
+def user_private(state: State, base: str, u: User) -> dict[str, Any]:
+    """GitHub's private-user: what GET /user tells the authenticated user about themselves."""
+    owned = [r for r in state.repos.values() if r.owner.lower() == u.login.lower() and r.private]
+    return {**user_full(state, base, u), "private_gists": 0, "total_private_repos": len(owned),
+            "owned_private_repos": len(owned), "disk_usage": 0, "collaborators": 0,
+            "two_factor_authentication": False}
 
 
 def perm_flags(level: str) -> dict[str, bool]:
@@ -58,26 +69,46 @@ def pushed_at(repo: Repo) -> dt.datetime:
     return max(repo.pushed_at, dt.datetime.fromtimestamp(int(m), dt.UTC))
 
 
+_REPO_URLS = {
+    "forks_url": "/forks", "keys_url": "/keys{/key_id}", "collaborators_url": "/collaborators{/collaborator}",
+    "teams_url": "/teams", "hooks_url": "/hooks", "issue_events_url": "/issues/events{/number}",
+    "events_url": "/events", "assignees_url": "/assignees{/user}", "branches_url": "/branches{/branch}",
+    "tags_url": "/tags", "blobs_url": "/git/blobs{/sha}", "git_tags_url": "/git/tags{/sha}",
+    "git_refs_url": "/git/refs{/sha}", "trees_url": "/git/trees{/sha}", "statuses_url": "/statuses/{sha}",
+    "languages_url": "/languages", "stargazers_url": "/stargazers", "contributors_url": "/contributors",
+    "subscribers_url": "/subscribers", "subscription_url": "/subscription", "commits_url": "/commits{/sha}",
+    "git_commits_url": "/git/commits{/sha}", "comments_url": "/comments{/number}",
+    "issue_comment_url": "/issues/comments{/number}", "contents_url": "/contents/{+path}",
+    "compare_url": "/compare/{base}...{head}", "merges_url": "/merges",
+    "archive_url": "/{archive_format}{/ref}", "downloads_url": "/downloads", "issues_url": "/issues{/number}",
+    "pulls_url": "/pulls{/number}", "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}", "labels_url": "/labels{/name}",
+    "releases_url": "/releases{/id}", "deployments_url": "/deployments",
+}
+
+
+def repo_urls(api: str) -> dict[str, str]:
+    """The hypermedia URL templates every repository object carries."""
+    return {key: api + tail for key, tail in _REPO_URLS.items()}
+
+
 def repo_json(state: State, base: str, repo: Repo, viewer: str | None) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
+    html = f"{base}/{repo.full_name}"
     open_issues = sum(1 for i in repo.issues.values() if i.state == "open")
     out: dict[str, Any] = {
         "id": repo.id, "node_id": f"R_{repo.id}", "name": repo.name, "full_name": repo.full_name,
         "private": repo.private, "owner": user_json(base, state.user(repo.owner)),
-        "html_url": f"{base}/{repo.full_name}", "description": repo.description, "fork": repo.fork,
-        "url": api, "forks_url": f"{api}/forks", "issues_url": f"{api}/issues{{/number}}",
-        "pulls_url": f"{api}/pulls{{/number}}", "labels_url": f"{api}/labels{{/name}}",
-        "statuses_url": f"{api}/statuses/{{sha}}", "commits_url": f"{api}/commits{{/sha}}",
-        "hooks_url": f"{api}/hooks", "collaborators_url": f"{api}/collaborators{{/collaborator}}",
+        "html_url": html, "description": repo.description, "fork": repo.fork, "url": api, **repo_urls(api),
         "created_at": iso(repo.created_at), "updated_at": iso(repo.updated_at), "pushed_at": iso(pushed_at(repo)),
-        "git_url": repo.clone_url, "ssh_url": repo.clone_url, "clone_url": repo.clone_url, "svn_url": None,
+        "git_url": repo.clone_url, "ssh_url": repo.clone_url, "clone_url": repo.clone_url, "svn_url": html,
         "homepage": None, "size": 0, "stargazers_count": 0, "watchers_count": 0, "language": None,
         "has_issues": True, "has_projects": False, "has_downloads": True, "has_wiki": False,
         "has_pages": False, "has_discussions": False, "forks_count": 0, "mirror_url": None,
         "archived": repo.archived, "disabled": repo.disabled, "open_issues_count": open_issues, "license": None,
         "allow_forking": True, "is_template": False, "web_commit_signoff_required": False, "topics": [],
         "visibility": "private" if repo.private else "public", "forks": 0, "open_issues": open_issues,
-        "watchers": 0, "default_branch": repo.default_branch,
+        "watchers": 0, "default_branch": repo.default_branch, "network_count": 0, "subscribers_count": 0,
     }
     if viewer is not None:
         out["permissions"] = perm_flags(state.permission(repo, viewer))
@@ -85,7 +116,8 @@ def repo_json(state: State, base: str, repo: Repo, viewer: str | None) -> dict[s
 
 
 _MINIMAL_DROP = ("open_issues_count", "open_issues", "forks_count", "forks", "stargazers_count", "watchers_count",
-                 "watchers", "size", "pushed_at", "updated_at", "created_at", "permissions")
+                 "watchers", "size", "pushed_at", "updated_at", "created_at", "permissions", "network_count",
+                 "subscribers_count")
 
 
 def minimal_repo_json(state: State, base: str, repo: Repo) -> dict[str, Any]:
@@ -98,6 +130,16 @@ def minimal_repo_json(state: State, base: str, repo: Repo) -> dict[str, Any]:
 def label_json(base: str, repo: Repo, lab: Label) -> dict[str, Any]:
     return {"id": lab.id, "node_id": f"LA_{lab.id}", "url": f"{base}/repos/{repo.full_name}/labels/{q(lab.name)}",
             "name": lab.name, "color": lab.color, "default": lab.default, "description": lab.description}
+
+
+def reactions_json(url: str) -> dict[str, Any]:
+    return {"url": url, "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0, "confused": 0, "heart": 0,
+            "rocket": 0, "eyes": 0}
+
+
+def parent_url(state: State, base: str, issue: Issue) -> str | None:
+    pair = relations.by_id(state, issue.parent_id) if issue.parent_id is not None else None
+    return None if pair is None else f"{base}/repos/{pair[0].full_name}/issues/{pair[1].number}"
 
 
 def issue_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, Any]:
@@ -116,8 +158,10 @@ def issue_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, A
         "author_association": state.author_association(repo, issue.author), "active_lock_reason": None,
         "body": issue.body, "closed_by": user_ref(state, base, issue.closed_by),
         "state_reason": issue.state_reason, "timeline_url": f"{api}/timeline",
-        "reactions": {"url": f"{api}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
-                      "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
+        "reactions": reactions_json(f"{api}/reactions"),
+        "sub_issues_summary": relations.sub_issues_summary(state, issue),
+        "issue_dependencies_summary": relations.dependencies_summary(state, issue),
+        "parent_issue_url": parent_url(state, base, issue),
     }
     if issue.pull is not None:
         pr = f"{base}/repos/{repo.full_name}/pulls/{issue.number}"
@@ -136,7 +180,24 @@ def comment_json(state: State, base: str, repo: Repo, issue: Issue, c: Comment) 
         "user": user_json(base, state.user(c.author)), "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at), "author_association": state.author_association(repo, c.author),
         "body": c.body, "performed_via_github_app": None,
-        "reactions": {"url": f"{api}/issues/comments/{c.id}/reactions", "total_count": 0},
+        "reactions": reactions_json(f"{api}/issues/comments/{c.id}/reactions"),
+    }
+
+
+def commit_json(state: State, base: str, repo: Repo, c: CommitInfo) -> dict[str, Any]:
+    api = f"{base}/repos/{repo.full_name}"
+    return {
+        "sha": c.sha, "node_id": f"C_{c.sha[:12]}", "url": f"{api}/commits/{c.sha}",
+        "html_url": f"{base}/{repo.full_name}/commit/{c.sha}", "comments_url": f"{api}/commits/{c.sha}/comments",
+        "commit": {"author": {"name": c.author_name, "email": c.author_email, "date": c.author_date},
+                   "committer": {"name": c.committer_name, "email": c.committer_email, "date": c.committer_date},
+                   "message": c.message, "tree": {"sha": c.tree, "url": f"{api}/git/trees/{c.tree}"},
+                   "url": f"{api}/git/commits/{c.sha}", "comment_count": 0,
+                   "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
+                                    "verified_at": None}},
+        "author": None, "committer": None,
+        "parents": [{"sha": p, "url": f"{api}/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}"}
+                    for p in c.parents],
     }
 
 

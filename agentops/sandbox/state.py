@@ -56,6 +56,7 @@ class State:
         self.tokens: dict[str, str] = {}  # token -> login
         self.org_members: dict[str, set[str]] = {}
         self.repos: dict[str, Repo] = {}  # key: lower-cased full name
+        self.issues_by_id: dict[int, tuple[Repo, Issue]] = {}  # native relations name issues by id
         self._ids: dict[str, itertools.count[int]] = {}
         from agentops.sandbox.apps import Apps
 
@@ -232,6 +233,7 @@ class State:
             self.user(author)
             issue = Issue(self.next_id("issue"), repo.next_number, title, body, self.user(author).login, now, now)
             repo.issues[issue.number] = issue
+            self.issues_by_id[issue.id] = (repo, issue)
             repo.next_number += 1
             return issue
 
@@ -333,6 +335,23 @@ class State:
             issue.comments.append(c)
             issue.updated_at = max(issue.updated_at, now)
             return c
+
+    def add_sub_issue(self, full_name: str, parent: int, child: int, *, child_repo: str | None = None) -> None:
+        """Make issue `child` (of child_repo, default the same repo) a sub-issue of `parent`."""
+        from agentops.sandbox import relations
+
+        with self.lock:
+            repo = self.repo(full_name)
+            kid = self.issue(self.repo(child_repo or full_name), child)
+            relations.add_sub_issue(self, repo, self.issue(repo, parent), kid.id, replace_parent=False)
+
+    def add_blocked_by(self, full_name: str, number: int, blocker: int, *, blocker_repo: str | None = None) -> None:
+        """Record that issue `number` is blocked by issue `blocker` (of blocker_repo, default the same repo)."""
+        from agentops.sandbox import relations
+
+        with self.lock:
+            blocked = self.issue(self.repo(full_name), number)
+            relations.add_blocked_by(self, blocked, self.issue(self.repo(blocker_repo or full_name), blocker).id)
 
     def find_comment(self, repo: Repo, comment_id: int) -> tuple[Issue, Comment]:
         with self.lock:
