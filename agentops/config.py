@@ -92,6 +92,10 @@ def _check_semantics(cfg: Config, conv: _Converter, root: Any) -> None:
         if name is not None and name not in seen:
             raise ConfigError(conv.source, f"no agent named {name!r} in `agents`", field=f"pipeline.{stage}",
                               line=conv.lines.get(f"pipeline.{stage}"))
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+\.ya?ml", cfg.dispatch.workflow):
+        raise ConfigError(conv.source, f"expected a workflow file name like agentops-code.yml, got "
+                          f"{cfg.dispatch.workflow!r}", field="dispatch.workflow",
+                          line=conv.lines.get("dispatch.workflow"))
     for i, r in enumerate(cfg.repositories):
         if r.name.count("/") != 1 or not all(r.name.split("/")):
             raise ConfigError(conv.source, f"{r.name!r} is not OWNER/NAME", field=f"repositories[{i}].name",

@@ -138,6 +138,14 @@ class ClaimsConfig:
 
 
 @dataclass(frozen=True)
+class DispatchConfig:
+    """How ready tasks fan out to workflow runs (one `workflow_dispatch` run per task)."""
+    max_parallel: int = bounded(4, ge=1)  # tasks claimed or dispatched at once, per repository
+    workflow: str = "agentops-code.yml"  # file name under .github/workflows
+    ref: str | None = None  # branch the runs start on (default: the repository's default branch)
+
+
+@dataclass(frozen=True)
 class ScoutConfig:
     checks: tuple[str, ...] = ("ci", "dependabot", "coverage", "stale-prs", "overdue-tasks")
     stale_days: int = bounded(14, ge=1)
@@ -193,6 +201,7 @@ class Config:
     environments: Mapping[str, EnvironmentConfig] = field(default_factory=dict)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     scout: ScoutConfig = field(default_factory=ScoutConfig)
     code: CodeConfig = field(default_factory=CodeConfig)
     report: ReportConfig = field(default_factory=ReportConfig)

@@ -44,6 +44,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("deploy", "Roll an environment back on demand, then run its health checks."),
     "report": ("report", "DORA metrics, agent performance, delivery and cost from the state logs and GitHub."),
     "tick": ("tick", "The orchestrator's periodic pass (run it from cron); running it twice changes nothing."),
+    "on-event": ("on_event", "Do what a GitHub event means for the task queue: sync, dispatch, complete, "
+                 "remediate, tick."),
     "work": ("work", "The worker loop; SIGTERM/SIGINT release the current claim before exiting."),
     "status": ("status", "Show the local state: task queue, agents, recent deployments, open incidents (no "
                "network)."),

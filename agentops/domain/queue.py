@@ -240,12 +240,11 @@ def candidates_for(agent: AgentProfile, ordered_ready: Sequence[QueueTask],
     if not agent.free:
         return []
     rivals = [o for o in others if o.name != agent.name and o.free]
-    mine = _standing(agent)
     picked: list[tuple[int, int, int, str]] = []
     for pos, t in enumerate(ordered_ready):
         if not can_do(agent, t):
             continue
-        if t.agent == ANY_AGENT and any(can_do(o, t) and _standing(o) < mine for o in rivals):
+        if t.agent == ANY_AGENT and best_agent(t, [agent, *rivals]) != agent.name:
             continue
         picked.append((priority_rank(t.priority), 0 if t.agent == agent.name else 1, pos, t.key))
     return [k for *_, k in sorted(picked)]
@@ -254,18 +253,27 @@ def candidates_for(agent: AgentProfile, ordered_ready: Sequence[QueueTask],
 def assign(ordered_ready: Sequence[QueueTask], agents: Sequence[AgentProfile]) -> dict[str, str | None]:
     """A whole-queue plan: each ready task to an agent (None when no capable agent has room).
     `any` tasks go to the least loaded capable agent, ties to the better success rate."""
-    state = {a.name: a for a in agents}
+    state = {a.name: a for a in sorted(agents, key=lambda a: a.name)}
     out: dict[str, str | None] = {}
     for t in ordered_ready:
-        capable = [a for a in state.values() if a.free and can_do(a, t)]
-        if not capable:
-            out[t.key] = None
-            continue
-        best = min(capable, key=lambda a: (*_standing(a), a.name))
-        out[t.key] = best.name
-        state[best.name] = AgentProfile(best.name, best.capabilities, best.max_concurrent, best.active + 1,
-                                        best.success_rate)
+        name = best_agent(t, list(state.values()))
+        out[t.key] = name
+        if name is not None:
+            best = state[name]
+            state[name] = AgentProfile(best.name, best.capabilities, best.max_concurrent, best.active + 1,
+                                       best.success_rate)
     return out
+
+
+def best_agent(task: QueueTask, agents: Sequence[AgentProfile]) -> str | None:
+    """THE routing decision, for `work` (should this agent take it?) and for dispatch (which agent
+    gets a run): the task's assigned agent when it names one, else the capable agent with free
+    capacity that stands best (least loaded, then the better recent success rate); ties go to
+    the agent listed first. None: no capable agent has room now."""
+    capable = [(i, a) for i, a in enumerate(agents) if a.free and can_do(a, task)]
+    if not capable:
+        return None
+    return min(capable, key=lambda ia: (*_standing(ia[1]), ia[0]))[1].name
 
 
 def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 16) -> list[str]:

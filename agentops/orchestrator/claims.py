@@ -173,12 +173,16 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
         if t is None:
             raise BadInput(f"{key} is not an open `agent-task` issue",
                            hint="label it agent-task (or file it with the Agent Task form)")
-        if t.get("status") not in ("ready", "claimed"):
+        if t.get("status") not in ("ready", "claimed", "dispatched"):
             log_action(ctx, agent=me.name, repo=repo, issue=issue, action="claim", result="skipped",
                        details={"status": t.get("status"), "reason": t.get("hold_reason")})
             raise WorkFailed(f"{key} cannot be claimed: {t.get('status')} ({t.get('hold_reason')})")
         if not q.can_do(me, queue_task(key, t)):
             raise BadInput(f"{key} is assigned to agent {t.get('agent')!r}, not {me.name!r}")
+        sent_to = (t.get("dispatch") or {}).get("agent") if t.get("status") == "dispatched" else None
+        if sent_to and sent_to != me.name:
+            # A dispatched run claims exactly its task for exactly its agent.
+            raise LostRace(f"{key} was dispatched to agent {sent_to!r}, not {me.name!r}")
         ensure_budget(ctx, key)
         result = claim_issue(ctx, repo, issue, me.name)
         if not result.won:

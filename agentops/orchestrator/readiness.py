@@ -14,6 +14,7 @@ from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.errors import NotFound
 from agentops.state import docs
 
+from .dispatch import pending
 from .records import DEPS_KEY, open_tasks, queue_task, split_key
 from .trust import body_forgeries, decide, facts_of
 
@@ -128,5 +129,8 @@ def _status(t: Mapping[str, Any], r: q.Readiness, trusted: bool, trust_reason: s
     retry = parse_iso(t.get("retry_at"))
     if retry is not None and retry > now:
         return "backoff", f"retry after {iso(retry)} (attempt {t.get('attempts', 0)})"
+    if pending(t):
+        d = t["dispatch"]
+        return "dispatched", f"attempt {d.get('attempt')} dispatched to agent {d.get('agent')}; waiting for its run"
     return "ready", None
 

@@ -60,6 +60,9 @@ def record_release(ctx: Context, key: str, reason: str, *, agent: str | None) ->
             return None
         rec["claim"] = None
         rec["labels"] = sorted(set(rec.get("labels") or []) - {CLAIMED_LABEL})
+        if rec.get("dispatch"):
+            # The run this dispatch started is over, whatever its outcome: a new one may follow.
+            rec["dispatch"] = {**rec["dispatch"], "finished": True}
         if reason == "completed":
             rec["status"] = "done"
             rec["completed"] = True

@@ -1,0 +1,252 @@
+"""Do what a routed event means, through agentops.orchestrator. Each handler is idempotent: GitHub
+delivers some events twice and several events for one fact (a failed check arrives as
+check_run, check_suite and workflow_run), and every one of them may be replayed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentops.context import Context
+from agentops.errors import NotFound
+from agentops.github.models import PullRequest
+from agentops.orchestrator import lifecycle
+from agentops.orchestrator.actions import log_action
+from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_ready, expire_dispatches
+from agentops.orchestrator.mirror import reflect
+from agentops.orchestrator.readiness import author_permission, evaluate
+from agentops.orchestrator.release import release_claim
+from agentops.orchestrator.sync import sync_repo, target_repos
+from agentops.state import docs
+
+from .payload import Event
+from .rules import Rule, command_of, match
+
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+REMEDIATION_MODES = ("address-review", "fix-ci")
+# Events our own identity causes (labels, status and dispatch comments) are not news to us.
+_SELF_IGNORED = frozenset({"issue_comment", "pull_request_review", "pull_request_review_comment"})
+_SELF_IGNORED_ISSUE_ACTIONS = frozenset({"labeled", "unlabeled", "edited"})
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    event: str
+    action: str | None
+    handler: str | None  # None: ignored
+    message: str
+    repo: str | None = None
+    dispatched: tuple[Dispatched, ...] = ()
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ignored(self) -> bool:
+        return self.handler is None
+
+
+TickFn = Callable[[Sequence[str]], object]
+
+
+class Router:
+    """`tick` runs the periodic pass (the tick command's engine) for the given repositories."""
+
+    def __init__(self, ctx: Context, tick: TickFn | None = None) -> None:
+        self.ctx = ctx
+        self.tick = tick
+
+    def handle(self, ev: Event) -> RouteResult:
+        rule = match(ev)
+        if rule is None:
+            what = f"{ev.name}.{ev.action}" if ev.action else ev.name
+            return RouteResult(ev.name, ev.action, None, f"ignored: no rule for {what}")
+        if self._from_self(ev):
+            return self._ignored(ev, f"ignored: {ev.name} caused by agentops itself ({ev.sender})")
+        handler: Callable[[Event, Rule], RouteResult] = getattr(self, "_" + rule.handler.replace("-", "_"))
+        result = handler(ev, rule)
+        log_action(self.ctx, agent=None, repo=result.repo, issue=None, action="event",
+                   result="ignored" if result.ignored else "ok",
+                   details={"event": ev.name, "action": ev.action, "handler": rule.handler, "message": result.message,
+                            "dispatched": [d.key for d in result.dispatched]})
+        return result
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _me(self) -> str:
+        return self.ctx.github.whoami().login.lower()
+
+    def _from_self(self, ev: Event) -> bool:
+        if ev.name not in _SELF_IGNORED and not (ev.name == "issues" and ev.action in _SELF_IGNORED_ISSUE_ACTIONS):
+            return False
+        return bool(ev.sender) and ev.sender.lower() == self._me()
+
+    def _ignored(self, ev: Event, message: str, repo: str | None = None) -> RouteResult:
+        return RouteResult(ev.name, ev.action, None, message, repo)
+
+    def _settle(self, ev: Event, rule: Rule, repo: str, message: str) -> RouteResult:
+        """Sync, re-evaluate, mirror labels/status comments, dispatch what is ready."""
+        sync_repo(self.ctx, repo)
+        tasks = evaluate(self.ctx, [repo])
+        changes: dict[str, list[str]] = {}
+        for key in sorted(tasks):
+            done = reflect(self.ctx, key, tasks[key])
+            if done:
+                changes[key] = done
+        report = dispatch_ready(self.ctx, repo, evaluate(self.ctx, [repo]) if changes else tasks)
+        extra = f"; dispatched {', '.join(d.key for d in report.dispatched)}" if report.dispatched else ""
+        return RouteResult(ev.name, ev.action, rule.handler, message + extra, repo, report.dispatched, changes)
+
+    def _has_write(self, repo: str, login: str) -> bool:
+        return bool(login) and login.lower() != self._me() and \
+            author_permission(self.ctx, repo, login) in WRITE_PERMISSIONS
+
+    # -- handlers ---------------------------------------------------------------------------------
+    def _sync(self, ev: Event, rule: Rule) -> RouteResult:
+        number: int = ev.get("issue.number", int)
+        return self._settle(ev, rule, ev.repo, f"synced #{number}")
+
+    def _complete(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        number: int = ev.get("issue.number", int)
+        lifecycle.complete(self.ctx, repo, number, issue_closed=True)
+        return self._settle(ev, rule, repo, f"#{number} closed: task complete")
+
+    def _merged(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        pr: int = ev.get("pull_request.number", int)
+        task = lifecycle.task_number(ev.get("pull_request.head.ref"))
+        if task is None:
+            return self._settle(ev, rule, repo, f"PR #{pr} merged (not an agent PR)")
+        lifecycle.complete(self.ctx, repo, task, pr=pr)
+        return self._settle(ev, rule, repo, f"PR #{pr} merged: task #{task} complete")
+
+    def _rejected(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        pr: int = ev.get("pull_request.number", int)
+        task = lifecycle.task_number(ev.get("pull_request.head.ref"))
+        assert task is not None  # the rule's guard checked the branch
+        sync_repo(self.ctx, repo)
+        status = lifecycle.pull_closed_unmerged(self.ctx, repo, task, pr)
+        what = f"attempt counted, task #{task} {status}" if status else f"task #{task} unchanged"
+        return self._settle(ev, rule, repo, f"PR #{pr} closed without merge: {what}")
+
+    def _address_review(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        if ev.name == "issue_comment":
+            who: str = ev.get("comment.user.login")
+            pr = self._pull(repo, ev.get("issue.number", int))
+        else:
+            who = ev.get("review.user.login" if ev.name == "pull_request_review" else "comment.user.login")
+            pr = self._pull(repo, ev.get("pull_request.number", int))
+        if pr is None or lifecycle.task_of_pull(pr) is None:
+            return self._ignored(ev, "ignored: not an agent pull request", repo)
+        if not self._has_write(repo, who):
+            return self._ignored(ev, f"ignored: {who} has no write access; only maintainers steer an agent", repo)
+        return self._remediate(ev, rule, repo, pr, "address-review")
+
+    def _fix_ci(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        root = ev.name
+        sha: str = ev.get(f"{root}.head_sha")
+        branch = ev.get(f"{root}.head_branch", required=False) or \
+            ev.get("check_run.check_suite.head_branch", required=False)
+        numbers: list[int] = [p["number"] for p in ev.get(f"{root}.pull_requests", list, required=False) or []
+                              if isinstance(p, Mapping) and isinstance(p.get("number"), int)]
+        if not numbers and lifecycle.is_agent_branch(branch):
+            owner = repo.split("/")[0]
+            found = self.ctx.github.list_pulls(repo, state="open", head=f"{owner}:{branch}")
+            numbers = [p.number for p in found.items or ()]
+        for n in numbers:
+            pr = self._pull(repo, n)
+            if pr is not None and lifecycle.task_of_pull(pr) is not None and pr.head_sha == sha:
+                return self._remediate(ev, rule, repo, pr, "fix-ci")
+        return self._ignored(ev, f"ignored: the failure on {sha[:12]} is not on an open agent PR's head", repo)
+
+    def _remediate(self, ev: Event, rule: Rule, repo: str, pr: PullRequest, mode: str) -> RouteResult:
+        if pr.state != "open":
+            return self._ignored(ev, f"ignored: PR #{pr.number} is {pr.state}", repo)
+        task = lifecycle.task_of_pull(pr)
+        assert task is not None
+        key = f"{repo}#{task}"
+        rec = self.ctx.store.get(docs.TASK_QUEUE, key)
+        if rec is None:
+            sync_repo(self.ctx, repo)
+            rec = self.ctx.store.get(docs.TASK_QUEUE, key)
+        if rec is None:
+            return self._ignored(ev, f"ignored: #{task} is not a known agent task", repo)
+        rounds = rec.get("rounds") or {}
+        if f"{mode}:{pr.head_sha}" in rounds:
+            return RouteResult(ev.name, ev.action, rule.handler,
+                               f"PR #{pr.number}: a {mode} round for {pr.head_sha[:12]} was already dispatched", repo)
+        used = sum(1 for r in rounds.values() if r.get("pr") == pr.number)
+        limit = self.ctx.config.code.max_rounds
+        if used >= limit:
+            log_action(self.ctx, agent=None, repo=repo, issue=task, action="rounds-exhausted", result="ok",
+                       details={"pr": pr.number, "mode": mode, "rounds": used})
+            return RouteResult(ev.name, ev.action, rule.handler,
+                               f"PR #{pr.number}: {used} of {limit} rounds used; no more (needs a human)", repo)
+        agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")
+        if not agent or agent == "any":
+            agent = next((a.name for a in self.ctx.config.agents), "")
+        if not agent:
+            return self._ignored(ev, f"ignored: no agent to send PR #{pr.number} to", repo)
+        ref = self.ctx.config.dispatch.ref or self.ctx.github.get_repo(repo).default_branch
+        got = dispatch_one(self.ctx, repo, key, rec, agent, ref=ref, mode=mode, pr=pr.number, round_key=pr.head_sha)
+        if got is None:
+            return RouteResult(ev.name, ev.action, rule.handler,
+                               f"PR #{pr.number}: the {mode} round was dispatched by another router", repo)
+        return RouteResult(ev.name, ev.action, rule.handler,
+                           f"PR #{pr.number}: {mode} round {used + 1} of {limit} dispatched to {agent}", repo, (got,))
+
+    def _command(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        who: str = ev.get("comment.user.login")
+        verb = command_of(ev.get("comment.body"))
+        number: int = ev.get("issue.number", int)
+        if not self._has_write(repo, who):
+            return self._ignored(ev, f"ignored: /agentops {verb} from {who}, who has no write access", repo)
+        if isinstance((ev.get("issue", dict, required=False) or {}).get("pull_request"), Mapping):
+            pr = self._pull(repo, number)
+            task = lifecycle.task_of_pull(pr) if pr is not None else None
+            if task is None:
+                return self._ignored(ev, f"ignored: /agentops {verb} on a PR that is not an agent PR", repo)
+            number = task
+        log_action(self.ctx, agent=None, repo=repo, issue=number, action=f"command-{verb}", result="ok",
+                   details={"by": who})
+        if verb == "release":
+            r = release_claim(self.ctx, repo, number, "manual", any_worker=True, detail=f"Released by @{who}.")
+            return self._settle(ev, rule, repo, f"#{number} released by {who}" if r.released
+                                else f"#{number}: nothing to release")
+        if verb == "approve":
+            self.ctx.github.add_labels(repo, number, [self.ctx.config.claims.approval_label])
+            return self._settle(ev, rule, repo, f"#{number} approved by {who}")
+        sync_repo(self.ctx, repo)
+        lifecycle.retry(self.ctx, repo, number)
+        return self._settle(ev, rule, repo, f"#{number}: retry asked by {who}")
+
+    def _tick(self, ev: Event, rule: Rule) -> RouteResult:
+        repos = target_repos(self.ctx, ())
+        if self.tick is not None:
+            self.tick(repos)
+        dispatched: list[Dispatched] = []
+        for repo in repos:
+            expired = expire_dispatches(self.ctx, evaluate(self.ctx, [repo]))
+            tasks = evaluate(self.ctx, [repo])
+            if expired:
+                for key in expired:
+                    reflect(self.ctx, key, tasks[key])
+            dispatched.extend(dispatch_ready(self.ctx, repo, tasks).dispatched)
+        msg = "tick" + (f"; dispatched {', '.join(d.key for d in dispatched)}" if dispatched else "")
+        return RouteResult(ev.name, ev.action, rule.handler, msg, ",".join(repos), tuple(dispatched))
+
+    def _pull(self, repo: str, number: int) -> PullRequest | None:
+        try:
+            return self.ctx.github.get_pull(repo, number)
+        except NotFound:
+            return None
+
+
+def to_json(r: RouteResult) -> dict[str, Any]:
+    return {"event": r.event, "action": r.action, "handler": r.handler, "ignored": r.ignored, "message": r.message,
+            "repo": r.repo, "dispatched": [{"task": d.key, "issue": d.issue, "attempt": d.attempt, "agent": d.agent,
+                                            "mode": d.mode, "pr": d.pr, "sent": d.sent} for d in r.dispatched],
+            "changes": r.changes}

@@ -1,0 +1,116 @@
+"""What happens to a task after its run: merged (done, issue closed once), closed without merge
+(a failed attempt, or needs-human after claims.max_attempts), retried by a maintainer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agentops.context import Context
+from agentops.domain.claims import NEEDS_HUMAN_LABEL, iso
+from agentops.errors import NotFound
+from agentops.github.models import PullRequest
+from agentops.state import docs
+
+from .actions import log_action
+
+AGENT_BRANCH_RE = re.compile(r"^agentops/(\d+)(?:-|$)")
+
+
+def task_number(head_ref: object) -> int | None:
+    """The issue an agent branch `agentops/<issue>-<slug>` works on; None for any other branch
+    (people's PRs are not agentops's to manage)."""
+    m = AGENT_BRANCH_RE.match(head_ref) if isinstance(head_ref, str) else None
+    return int(m.group(1)) if m else None
+
+
+def task_of_pull(pr: PullRequest) -> int | None:
+    return task_number(pr.head_ref)
+
+
+def is_agent_branch(ref: str | None) -> bool:
+    return bool(AGENT_BRANCH_RE.match(ref or ""))
+
+
+def complete(ctx: Context, repo: str, number: int, *, pr: int | None = None, issue_closed: bool = False) -> bool:
+    """The task is done: its issue closed (once: only when still open; GitHub already closed it
+    when the PR said `Closes #N`) and the record final. True when this call changed something."""
+    key = f"{repo}#{number}"
+    rec = ctx.store.get(docs.TASK_QUEUE, key) or {}
+    if rec.get("state") == "closed" and rec.get("completed"):
+        return False
+    closed_here = False
+    if not issue_closed:
+        try:
+            issue = ctx.github.get_issue(repo, number)
+        except NotFound:
+            return False
+        issue_closed = issue.state == "closed"
+    if not issue_closed:
+        ctx.github.update_issue(repo, number, state="closed", state_reason="completed")
+        closed_here = True
+
+    def upd(d: Any) -> None:
+        cur = d.get(key) or {"repo": repo, "number": number, "kind": "task"}
+        cur.update({"state": "closed", "status": "done", "completed": True, "claim": None,
+                    "completed_at": iso(ctx.clock())})
+        if pr is not None:
+            cur["merged_pr"] = pr
+        d.put(key, cur)
+    ctx.store.update(docs.TASK_QUEUE, upd)
+    log_action(ctx, agent=rec.get("agent"), repo=repo, issue=number, action="task-closed", result="ok",
+               details={"pr": pr, "closed_by": "agentops" if closed_here else "github"})
+    return True
+
+
+def pull_closed_unmerged(ctx: Context, repo: str, number: int, pr: int) -> str | None:
+    """The agent's PR was closed without merging: that attempt failed. The task goes back to the
+    queue, or to needs-human once claims.max_attempts attempts failed. Counted once per PR.
+    Returns the task's new status (None when nothing changed)."""
+    key = f"{repo}#{number}"
+    max_attempts = ctx.config.claims.max_attempts
+
+    def upd(d: Any) -> str | None:
+        rec: dict[str, Any] | None = d.get(key)
+        if rec is None or rec.get("state") != "open" or pr in (rec.get("rejected_prs") or []):
+            return None
+        rec["rejected_prs"] = sorted({*(rec.get("rejected_prs") or []), pr})
+        rec["attempts"] = int(rec.get("attempts") or 0) + 1
+        rec["completed"] = False
+        rec["last_failure_at"] = iso(ctx.clock())
+        if rec.get("dispatch"):
+            rec["dispatch"] = {**rec["dispatch"], "finished": True}
+        rec["status"] = "needs-human" if rec["attempts"] >= max_attempts else "ready"
+        if rec["attempts"] >= max_attempts:
+            rec["exhausted"] = True
+        d.put(key, rec)
+        return str(rec["status"])
+
+    status: str | None = ctx.store.update(docs.TASK_QUEUE, upd)
+    if status is not None:
+        log_action(ctx, agent=None, repo=repo, issue=number, action="pr-rejected", result="ok",
+                   details={"pr": pr, "status": status})
+    return status
+
+
+def retry(ctx: Context, repo: str, number: int) -> bool:
+    """A maintainer asked for another go: attempts, backoff and needs-human cleared."""
+    key = f"{repo}#{number}"
+
+    def upd(d: Any) -> bool:
+        rec: dict[str, Any] | None = d.get(key)
+        if rec is None:
+            return False
+        rec.update({"attempts": 0, "exhausted": False, "retry_at": None, "completed": False,
+                    "needs_human_labelled": False})
+        if rec.get("dispatch"):
+            rec["dispatch"] = {**rec["dispatch"], "finished": True}
+        rec["labels"] = sorted(set(rec.get("labels") or []) - {NEEDS_HUMAN_LABEL})
+        d.put(key, rec)
+        return True
+
+    changed: bool = ctx.store.update(docs.TASK_QUEUE, upd)
+    if changed:
+        ctx.github.remove_label(repo, number, NEEDS_HUMAN_LABEL)
+        log_action(ctx, agent=None, repo=repo, issue=number, action="retry", result="ok")
+    return changed
