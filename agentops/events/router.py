@@ -15,7 +15,7 @@ from agentops.orchestrator import lifecycle
 from agentops.orchestrator.actions import log_action
 from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_ready, expire_dispatches
 from agentops.orchestrator.mirror import reflect
-from agentops.orchestrator.readiness import author_permission, evaluate
+from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import release_claim
 from agentops.orchestrator.sync import sync_repo, target_repos
 from agentops.state import docs
@@ -23,7 +23,6 @@ from agentops.state import docs
 from .payload import Event
 from .rules import Rule, command_of, match
 
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 REMEDIATION_MODES = ("address-review", "fix-ci")
 # Events our own identity causes (labels, status and dispatch comments) are not news to us.
 _SELF_IGNORED = frozenset({"issue_comment", "pull_request_review", "pull_request_review_comment"})
@@ -71,13 +70,10 @@ class Router:
         return result
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _me(self) -> str:
-        return self.ctx.github.whoami().login.lower()
-
     def _from_self(self, ev: Event) -> bool:
         if ev.name not in _SELF_IGNORED and not (ev.name == "issues" and ev.action in _SELF_IGNORED_ISSUE_ACTIONS):
             return False
-        return bool(ev.sender) and ev.sender.lower() == self._me()
+        return bool(ev.sender) and self.ctx.trust.wrote(ev.sender)
 
     def _ignored(self, ev: Event, message: str, repo: str | None = None) -> RouteResult:
         return RouteResult(ev.name, ev.action, None, message, repo)
@@ -96,8 +92,8 @@ class Router:
         return RouteResult(ev.name, ev.action, rule.handler, message + extra, repo, report.dispatched, changes)
 
     def _has_write(self, repo: str, login: str) -> bool:
-        return bool(login) and login.lower() != self._me() and \
-            author_permission(self.ctx, repo, login) in WRITE_PERMISSIONS
+        """A person with write access (only maintainers steer an agent); never our own identity."""
+        return bool(login) and not self.ctx.trust.wrote(login) and self.ctx.trust.has_write(repo, login)
 
     # -- handlers ---------------------------------------------------------------------------------
     def _sync(self, ev: Event, rule: Rule) -> RouteResult:

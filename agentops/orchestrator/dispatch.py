@@ -25,7 +25,7 @@ from typing import Any
 from agentops.context import Context
 from agentops.domain import queue as q
 from agentops.domain.claims import iso
-from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.domain.workorder import ANY_AGENT
 from agentops.errors import GitHubError, NotFound, RateLimited, Unavailable
@@ -160,11 +160,10 @@ def route(ctx: Context, ordered: Sequence[q.QueueTask], profiles: Mapping[str, q
 
 def _markers(ctx: Context, repo: str, number: int, run_key: str) -> list[tuple[int, dict[str, str]]]:
     """Our identity's dispatch markers for this run key (anyone else's are ignored), oldest first."""
-    me = ctx.github.whoami().login.lower()
     out = []
     for c in ctx.github.list_comments(repo, number):
-        m = find_marker(c.body, DISPATCH_KIND)
-        if m is None or c.author.lower() != me:
+        m = ctx.trust.marker(c.body, c.author, DISPATCH_KIND)
+        if m is None:
             continue
         if m.get("key") == run_key:
             out.append((c.id, dict(m.fields)))
@@ -189,6 +188,7 @@ def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent:
     what = f"a {mode} round on #{pr}" if mode != CODE_MODE and pr else f"attempt {attempt}"
     created = ctx.github.create_comment(repo, number, f"{marker}\nDispatched {what} to agent `{agent}`.",
                                         marker=marker)
+    ctx.trust.learn_self(created.author)
     live = _markers(ctx, repo, number, run_key)
     if not any(cid == created.id for cid, _ in live):
         live = sorted([*live, (created.id, {k: str(v) for k, v in fields.items()})], key=lambda x: x[0])
