@@ -183,6 +183,8 @@ class Router:
         agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")
         if not agent or agent == "any":
             agent = next((a.name for a in self.ctx.config.agents), "")
+        if agent and mode == "fix-ci":
+            agent = self.ctx.config.pipeline.agent_for("ci_fix", agent) or agent
         if not agent:
             return self._ignored(ev, f"ignored: no agent to send PR #{pr.number} to", repo)
         ref = self.ctx.config.dispatch.ref or self.ctx.github.get_repo(repo).default_branch

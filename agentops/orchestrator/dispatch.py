@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agentops.context import Context
@@ -155,6 +155,10 @@ def route(ctx: Context, ordered: Sequence[q.QueueTask], profiles: Mapping[str, q
     in agentops.yaml only tasks naming an agent can be routed."""
     if not ctx.config.agents:
         return {t.key: (t.agent if t.agent != ANY_AGENT else None) for t in ordered}
+    author = ctx.config.pipeline.author
+    if author is not None and author in profiles:
+        # The pipeline names the authoring agent: an `any` task goes to it.
+        ordered = [replace(t, agent=author) if t.agent == ANY_AGENT else t for t in ordered]
     return q.assign(ordered, list(profiles.values()))
 
 
