@@ -216,3 +216,43 @@ def select_fields(document: Any, wanted: Sequence[str]) -> Any:
 
 def _rich_escape(text: str) -> str:
     return text.replace("[", r"\[")
+
+
+class LiveLine:
+    """One status line for a long step: redrawn in place on a terminal (rich Live), printed as a
+    plain line per change otherwise (CI logs), nothing with --quiet. Safe to update from a reader
+    thread; `close()` leaves the last state printed."""
+
+    def __init__(self, output: Output, label: str) -> None:
+        import threading
+
+        self.output = output
+        self.label = label
+        self.last = ""
+        self.lock = threading.Lock()
+        self.live: Any = None
+        if output.is_tty and not output.quiet:
+            from rich.live import Live
+            from rich.text import Text
+
+            self.live = Live(Text(label), console=output.console, transient=False, auto_refresh=False)
+            self.live.start()
+
+    def update(self, text: str) -> None:
+        line = self.output.redactor.redact(f"{self.label}: {text}")
+        with self.lock:
+            if line == self.last or self.output.quiet:
+                return
+            self.last = line
+            if self.live is not None:
+                from rich.text import Text
+
+                self.live.update(Text(line), refresh=True)
+            else:
+                print(line, file=self.output.err, flush=True)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.live is not None:
+                self.live.stop()
+                self.live = None

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,9 @@ class _Collector:
 
 def run(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str, str] | None = None,
         timeout: float | None = None, max_output: int = DEFAULT_MAX_OUTPUT, stdin: str | None = None,
-        redactor: Redactor | None = None) -> ProcResult:
+        redactor: Redactor | None = None, on_output: Callable[[bytes], None] | None = None) -> ProcResult:
+    """`on_output` sees every chunk as it arrives (live progress of a long run); it runs on the
+    reader thread, and an exception in it is swallowed: the display must never lose the output."""
     if isinstance(argv, str) or not argv:
         raise BadInput("a command must be a non-empty list of arguments, not a shell string")
     args = tuple(str(a) for a in argv)
@@ -116,6 +118,11 @@ def run(argv: Sequence[str], *, cwd: str | Path | None = None, env: Mapping[str,
             if not chunk:
                 break
             col.feed(chunk)
+            if on_output is not None:
+                try:
+                    on_output(chunk)
+                except Exception:  # progress display only: the output itself is kept above
+                    pass
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()

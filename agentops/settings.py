@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-Backend = Literal["claude", "codex", "aider", "command"]
+Backend = Literal["claude", "codex", "aider", "gemini", "command"]
 _T = TypeVar("_T")
 
 # Field metadata the loader checks (it knows each field's line). NAME: a name that ends up in markers,
@@ -43,6 +43,20 @@ class AgentConfig:
     permission_mode: str = "acceptEdits"
     env_allow: tuple[str, ...] = ()  # environment variables passed through to the agent
     extra_args: tuple[str, ...] = ()
+    # claude: tools allowed without asking (print mode denies everything else). None: the repository's
+    # gate commands and git read commands as Bash(...) rules; gemini gets the same as policy rules.
+    allowed_tools: tuple[str, ...] | None = None
+    sandbox_mode: Literal["read-only", "workspace-write", "danger-full-access"] = "workspace-write"  # codex
+    approval_mode: Literal["default", "auto_edit", "yolo", "plan"] = "auto_edit"  # gemini
+
+
+@dataclass(frozen=True)
+class PriceConfig:
+    """USD per million tokens, for backends that report tokens instead of dollars (codex, gemini)."""
+
+    input: float
+    output: float
+    cached_input: float | None = None  # None: billed as input
 
 
 @dataclass(frozen=True)
@@ -206,6 +220,7 @@ class Config:
     code: CodeConfig = field(default_factory=CodeConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    prices: Mapping[str, PriceConfig] = field(default_factory=dict)  # model name -> price; adds to the defaults
     path: str | None = None  # where it was loaded from (None: defaults)
 
     def agent(self, name: str) -> AgentConfig | None:

@@ -1,16 +1,22 @@
 """Run one coding agent in its worktree: scrubbed environment, wall-clock timeout, turn and
 cost caps, and a redacted transcript. The caps are checked against what the CLI itself
 reports, so a CLI that overruns its own --max-turns still counts as a failed run.
+
+The output is read line by line as it arrives (the backend's Tracker), so progress shows while
+the agent works and a run killed at its timeout still reports the turns it used; its cost is
+then unknown (the last turn is unreported), which the budget charges as the run's cap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from agentops import proc
 from agentops.agents import Resolved
-from agentops.agents.base import Invocation, Usage
+from agentops.agents.base import Invocation, Progress, Tracker, Usage
+from agentops.agents.pricing import Prices
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig
 
@@ -29,6 +35,39 @@ class AgentRun:
     summary: str
     transcript: str  # redacted
     argv: tuple[str, ...]
+    # "reported": dollars from the CLI; "tokens": tokens x price table; "unknown": neither, or the
+    # run did not finish (killed, crashed), so what it printed is not the whole bill.
+    cost_source: str = "unknown"
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Lines:
+    """Splits the byte stream into lines for the tracker; calls `on_progress` when it changed."""
+
+    MAX_LINE = 4 * 1024 * 1024  # a longer line is cut (a JSON event that large is not parsed)
+
+    def __init__(self, tracker: Tracker, on_progress: Callable[[Progress], None] | None) -> None:
+        self.tracker = tracker
+        self.on_progress = on_progress
+        self.buf = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        self.buf += chunk
+        while (nl := self.buf.find(b"\n")) >= 0:
+            line = bytes(self.buf[:nl])
+            del self.buf[: nl + 1]
+            self._line(line)
+        if len(self.buf) > self.MAX_LINE:
+            del self.buf[:]
+
+    def close(self) -> None:
+        if self.buf:
+            self._line(bytes(self.buf))
+            del self.buf[:]
+
+    def _line(self, raw: bytes) -> None:
+        if self.tracker.feed(raw.decode("utf-8", "replace")) and self.on_progress is not None:
+            self.on_progress(self.tracker.progress())
 
 
 def agent_env(env: Mapping[str, str], agent: AgentConfig, resolved: Resolved,
@@ -45,16 +84,27 @@ def agent_env(env: Mapping[str, str], agent: AgentConfig, resolved: Resolved,
 
 
 def run_agent(agent: AgentConfig, resolved: Resolved, inv: Invocation, *, env: Mapping[str, str],
-              redactor: Redactor, timeout_s: float | None = None) -> AgentRun:
+              redactor: Redactor, timeout_s: float | None = None, prices: Prices | None = None,
+              on_progress: Callable[[Progress], None] | None = None) -> AgentRun:
     launch = resolved.backend.launch(agent, inv)
-    res = proc.run(launch.argv, cwd=inv.worktree, env=env, timeout=timeout_s or agent.timeout_s,
-                   stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT)
-    usage = resolved.backend.parse(res.output) if res.error is None else Usage()
+    tracker = resolved.backend.tracker(agent, prices or Prices())
+    lines = _Lines(tracker, on_progress)
+    res = proc.run(launch.argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
+                   stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT, on_output=lines.feed)
+    lines.close()
+    usage = tracker.usage() if res.error is None else Usage()
     reason = _failure(agent, res, usage, timeout_s or agent.timeout_s)
+    finished = res.error is None and not res.timed_out
+    source = "unknown"
+    if finished and usage.cost_usd is not None:
+        source = "tokens" if usage.cost_from_tokens else "reported"
     transcript = redactor.redact(_transcript(launch.argv, res, usage, reason))
     return AgentRun(ok=reason is None, reason=reason, returncode=res.returncode, timed_out=res.timed_out,
-                    duration_s=res.duration_s, cost_usd=usage.cost_usd, turns=usage.turns,
-                    summary=redactor.redact(usage.summary), transcript=transcript, argv=launch.argv)
+                    duration_s=res.duration_s, cost_usd=usage.cost_usd if source != "unknown" else None,
+                    turns=usage.turns, summary=redactor.redact(usage.summary), transcript=transcript,
+                    argv=launch.argv, cost_source=source,
+                    details={**usage.details, "partial_cost_usd": usage.cost_usd} if source == "unknown"
+                    else dict(usage.details))
 
 
 def _failure(agent: AgentConfig, res: proc.ProcResult, usage: Usage, timeout: float) -> str | None:

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from agentops.agents import BACKENDS, Resolved, resolve
-from agentops.agents.base import Invocation
+from agentops.agents.base import Invocation, Progress
+from agentops.agents.gates import command_prefix
+from agentops.agents.pricing import Prices
 from agentops.agents.runner import AgentRun, agent_env, run_agent
 from agentops.context import Context, repo_from_remote_url
+from agentops.domain.budget import charge, run_cap
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
 from agentops.domain.workorder import parse_work_order
@@ -29,10 +32,10 @@ from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
 from agentops.github.models import Issue, PullRequest, RepoInfo
-from agentops.orchestrator.budget import ensure_budget, spend
-from agentops.output import to_jsonable
+from agentops.orchestrator.budget import agent_allowance, spend
+from agentops.output import LiveLine, to_jsonable
 from agentops.redact import Redactor
-from agentops.settings import AgentConfig, Config
+from agentops.settings import AgentConfig, Config, GateConfig
 from agentops.state import docs
 
 STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")
@@ -134,6 +137,7 @@ class _Session:
     key: str  # progress record key
     rec: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    allowance: float | None = None  # what one agent run may spend (domain.budget.allowance)
 
     @property
     def doc(self) -> str:
@@ -253,22 +257,38 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
     wt.reset_clean(worktree, start_sha)  # a crashed earlier run may have left partial edits
     run_dir = _worktrees_root(s.ctx) / ".runs" / s.repo / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
+    gates = _gates(s, worktree)
     inv = Invocation(executable=s.resolved.executable, prompt_file=prompt_file, worktree=worktree, issue=issue,
-                     repo=s.repo, branch=branch, run_dir=run_dir)
+                     repo=s.repo, branch=branch, run_dir=run_dir, gates=gates, max_budget_usd=s.allowance)
     env = agent_env(s.ctx.env, s.agent, s.resolved, s.ctx.config.code.secrets)
-    result = run_agent(s.agent, s.resolved, inv, env=env, redactor=s.redactor, timeout_s=timeout_s)
+    line = LiveLine(s.ctx.output, f"{s.agent.name} ({s.backend})")
+    try:
+        result = run_agent(s.agent, s.resolved, inv, env=env, redactor=s.redactor, timeout_s=timeout_s,
+                           prices=Prices(s.ctx.config.prices),
+                           on_progress=lambda p: line.update(s.redactor.redact(_progress_text(p))))
+    finally:
+        line.close()
     transcript = _transcripts(s.ctx, s.repo) / f"{run_name}.log"
     transcript.write_text(s.redactor.redact(result.transcript), encoding="utf-8")
+    cap = run_cap(s.agent.max_cost_usd, s.ctx.config.budget.per_task_usd)
+    partial = result.details.get("partial_cost_usd") or result.details.get("estimated_cost_usd")
+    bill = charge(result.cost_usd, result.cost_source != "unknown",
+                  partial if isinstance(partial, (int, float)) else None, cap, s.allowance)
     s.ctx.store.append(docs.COSTS, {
         "repo": s.repo, "issue": issue, "pr": pr, "agent": s.agent.name, "backend": s.backend, "kind": kind,
-        "cost_usd": result.cost_usd, "turns": result.turns, "duration_s": round(result.duration_s, 3),
+        "cost_usd": bill.cost_usd, "estimated": bill.estimated, "cost_source": result.cost_source,
+        "turns": result.turns, "duration_s": round(result.duration_s, 3),
     })
+    if bill.estimated:
+        s.warn(f"{s.agent.name}: cost unknown ({result.reason or 'no cost reported'}); charged "
+               + (f"${bill.cost_usd:.2f} (estimated)" if bill.cost_usd is not None else "nothing: no budget or cap set"))
+    result = replace(result, cost_usd=bill.cost_usd)
     reason = result.reason
-    cap = s.ctx.config.budget.per_task_usd
-    if reason is None and cap is not None and result.cost_usd is not None:
+    task_cap = s.ctx.config.budget.per_task_usd
+    if reason is None and task_cap is not None and result.cost_usd is not None:
         total = spend(s.ctx, f"{s.repo}#{issue}").task_usd or 0.0
-        if total > cap:
-            reason = f"task spend ${total:.2f} is over the per-task cap of ${cap:.2f}"
+        if total > task_cap:
+            reason = f"task spend ${total:.2f} is over the per-task cap of ${task_cap:.2f}"
     if reason is None and not wt.changed_since(worktree, start_sha):
         reason = "agent made no change"
     if reason is not None:
@@ -276,9 +296,26 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
     return _with_reason(result, reason), _rel(s.ctx, transcript)
 
 
-def _with_reason(r: AgentRun, reason: str | None) -> AgentRun:
-    from dataclasses import replace
+def _gates(s: _Session, worktree: Path) -> tuple[GateConfig, ...]:
+    """The gates `agentops test` will run on the PR (configured, else detected in the worktree)."""
+    from agentops.commands.test import resolve_gates
 
+    gates, _detected = resolve_gates(s.ctx.config, s.ctx.config.repository(s.repo), worktree, s.ctx.env)
+    return gates
+
+
+def _checks(s: _Session, worktree: Path) -> tuple[str, ...]:
+    import shlex
+
+    return tuple(dict.fromkeys(shlex.join(command_prefix(g.run)) for g in _gates(s, worktree) if g.run))
+
+
+def _progress_text(p: Progress) -> str:
+    cost = "" if p.cost_usd is None else f", ${p.cost_usd:.2f} so far"
+    return f"turn {p.turns}{cost}" + (f", {p.tool}" if p.tool else "")
+
+
+def _with_reason(r: AgentRun, reason: str | None) -> AgentRun:
     return replace(r, ok=reason is None, reason=reason)
 
 
@@ -355,8 +392,9 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     _ensure_executable(ctx, repo, issue, order.spec)
     agent = _agent_config(ctx.config, options.agent, options.backend, order.agent)
     resolve(agent, ctx.env, options.backend)  # bad backend/executable: exit 2 before anything else
-    ensure_budget(ctx, f"{repo}#{number}")
+    allowed = agent_allowance(ctx, agent, f"{repo}#{number}")
     s = _session(ctx, repo, agent, options.backend, str(number))
+    s.allowance = allowed
     steps: dict[str, Any] = dict(s.rec.get("steps") or {})
     resumed_from = None
     if s.rec.get("status") == "running" and steps:
@@ -394,7 +432,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     if not is_done("prompt") or not prompt_path.exists():
         text = s.redactor.redact(build_prompt(PromptInput(
             repo=repo, issue=number, title=issue.title, body=order.spec or issue.body, acceptance=order.acceptance,
-            conventions=_conventions(ctx, path), branch=branch)))
+            conventions=_conventions(ctx, path), branch=branch, checks=_checks(s, path))))
         prompt_path.write_text(text, encoding="utf-8")
         done("prompt", file=_rel(ctx, prompt_path), sha256=hashlib.sha256(text.encode()).hexdigest())
 
@@ -533,7 +571,7 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         reason = f"{used} remediation rounds used on PR #{pr.number} (limit {limit})"
         _needs_human(s, pr, number, reason)
         return CodeResult(status="needs-human", reason=reason, round=used, warnings=tuple(s.warnings), **base)
-    ensure_budget(ctx, f"{repo}#{number}" if number else None)
+    s.allowance = agent_allowance(ctx, agent, f"{repo}#{number}" if number else None)
     feedback, covered = _feedback(s, pr, kind, rounds)
     if not feedback:
         what = "no failing checks" if kind == "ci" else "no new review comments"
@@ -561,11 +599,12 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         order = parse_work_order(issue.body, repo=repo, number=number)
         inp = PromptInput(repo=repo, issue=number, title=issue.title, body=order.spec or issue.body,
                           acceptance=order.acceptance, conventions=_conventions(ctx, path), branch=pr.head_ref,
-                          feedback_kind=kind, feedback=feedback)
+                          feedback_kind=kind, feedback=feedback, checks=_checks(s, path))
         title = issue.title
     else:
         inp = PromptInput(repo=repo, issue=pr.number, title=pr.title, body=pr.body, branch=pr.head_ref,
-                          conventions=_conventions(ctx, path), feedback_kind=kind, feedback=feedback)
+                          conventions=_conventions(ctx, path), feedback_kind=kind, feedback=feedback,
+                          checks=_checks(s, path))
     prompt_path = _transcripts(ctx, repo) / f"{run_name}.prompt.md"
     prompt_path.write_text(s.redactor.redact(build_prompt(inp)), encoding="utf-8")
     result, transcript = _execute(s, issue=number or pr.number, branch=pr.head_ref, worktree=path,

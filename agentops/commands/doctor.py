@@ -141,15 +141,24 @@ def _agents(ctx: Context) -> Check:
     missing = []
     found = []
     hints = []
-    for row in check_backends(cfg):
+    warnings = []
+    for row in check_backends(cfg, ctx.env, versions=True):
         if row.found:
-            found.append(f"{row.agent} ({row.backend}: {row.executable})")
+            version = f" {row.version}" if row.version else ""
+            found.append(f"{row.agent} ({row.backend}: {row.executable}{version})")
+            if row.version_warning:
+                warnings.append(f"{row.agent}: {row.version_warning}")
+                hints.append(row.hint)
         else:
             missing.append(f"{row.agent} ({row.backend}: {row.executable} not found)")
             if row.hint:
                 hints.append(row.hint)
+    hint = "; ".join(dict.fromkeys(hints)) or None
     if missing:
-        return Check("agents", "fail", "; ".join(missing + found), hint="; ".join(dict.fromkeys(hints)) or None)
+        return Check("agents", "fail", "; ".join(missing + found + warnings), hint=hint)
+    if warnings:
+        # Works, probably: but the argv agentops builds was contract-tested against the pinned version only.
+        return Check("agents", "warn", "; ".join(found + warnings), hint=hint)
     return Check("agents", "ok", "; ".join(found))
 
 

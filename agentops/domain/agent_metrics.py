@@ -167,6 +167,11 @@ class CostSummary:
     budget_monthly_usd: float | None
     budget_used: float | None  # fraction of the monthly budget
     budget_remaining_usd: float | None
+    # Of spend_usd: what the CLIs reported (or their tokens came to) vs what runs of unknown cost
+    # were charged instead (their cap; the costs log marks them `estimated`).
+    reported_spend_usd: float = 0.0
+    estimated_spend_usd: float = 0.0
+    estimated_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,7 @@ class AgentMetricsBuilder:
     _spend: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _runs: int = 0
     _runs_nocost: int = 0
+    _estimated: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # reported, estimated, est. runs
     _cost_by_pr: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))
     _cost_by_issue: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))
     _cost_week: list[float] = field(default_factory=list)
@@ -357,6 +363,9 @@ class AgentMetricsBuilder:
                 self._spend.setdefault(agent, 0.0)
             else:
                 self._spend[agent] += cost
+                est = e.get("estimated") is True
+                self._estimated[1 if est else 0] += cost
+                self._estimated[2] += 1 if est else 0
 
     # -- test results ---------------------------------------------------------------------------
     def add_test_result(self, record: Mapping[str, Any], *, with_outcome: bool = False) -> None:
@@ -503,6 +512,8 @@ class AgentMetricsBuilder:
             month_to_date_usd=month, budget_monthly_usd=budget,
             budget_used=(month or 0.0) / budget if budget else None,
             budget_remaining_usd=budget - (month or 0.0) if budget is not None else None,
+            reported_spend_usd=round(self._estimated[0], 6), estimated_spend_usd=round(self._estimated[1], 6),
+            estimated_runs=int(self._estimated[2]),
         )
 
         completed_week = [0] * self.weeks

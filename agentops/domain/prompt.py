@@ -36,6 +36,7 @@ class PromptInput:
     branch: str = ""
     feedback_kind: str | None = None  # "review" | "ci" for remediation rounds
     feedback: str = ""
+    checks: tuple[str, ...] = ()  # the repository's gate commands, which the agent may run
 
 
 def clean_untrusted(text: str, limit: int = MAX_SECTION) -> str:
@@ -75,6 +76,9 @@ def build_prompt(inp: PromptInput) -> str:
         parts.append(f"You are a coding agent implementing issue #{inp.issue} in {inp.repo}"
                      + (f" on branch {inp.branch}." if inp.branch else "."))
     parts.append(RULES)
+    if inp.checks:
+        parts.append("## Checks\n\nThe pull request is checked with these commands; run them before you finish "
+                     "and make them pass:\n" + "\n".join(f"- `{c}`" for c in inp.checks))
     for name, text in inp.conventions:
         parts.append(f"## Repository conventions ({name})\n\n{clean_untrusted(text, MAX_CONVENTIONS)}")
     data: list[str] = [f"Title: {clean_untrusted(inp.title, 500)}"]

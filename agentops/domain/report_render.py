@@ -242,6 +242,8 @@ def summary_rows(a: AgentReport) -> list[list[str]]:
         ["Coverage (latest)", cov],
         ["Spend in window", fmt_usd(c.spend_usd) + (f" ({c.runs_without_cost} runs without a cost)"
                                                     if c.runs_without_cost else "")],
+        ["Reported / estimated spend", f"{fmt_usd(c.reported_spend_usd)} / {fmt_usd(c.estimated_spend_usd)}"
+         + (f" ({c.estimated_runs} runs of unknown cost charged their cap)" if c.estimated_runs else "")],
         ["Cost per merged PR", fmt_usd(c.cost_per_merged_pr_usd)],
         ["Budget", budget],
     ]

@@ -1,14 +1,16 @@
-"""The spend guard: `ensure_budget(ctx, task_key)` before any new claim or agent run.
+"""The spend guard: `ensure_budget(ctx, task_key)` before any new claim, and
+`agent_allowance(ctx, agent, task_key)` before an agent starts.
 
-Spend is what the `costs` log says; a run whose cost the CLI did not report adds nothing,
-so the per-run cap (agents[].max_cost_usd) and the turn cap are the guard for those.
+Spend is what the `costs` log says. A run whose cost is unknown is logged at its cap (marked
+`estimated`), so unreported spend still counts against the budget (domain.budget.charge).
 """
 
 from __future__ import annotations
 
 from agentops.context import Context
-from agentops.domain.budget import Spend, compute, month_start
+from agentops.domain.budget import Spend, allowance, compute, month_start, run_cap
 from agentops.errors import WorkFailed
+from agentops.settings import AgentConfig
 from agentops.state import docs
 
 
@@ -32,3 +34,16 @@ def ensure_budget(ctx: Context, task_key: str | None = None) -> Spend:
         raise WorkFailed(why, hint="raise budget.monthly_usd / budget.per_task_usd in agentops.yaml, "
                          "or wait for the next month; no new work was started")
     return current
+
+
+def agent_allowance(ctx: Context, agent: AgentConfig, task_key: str | None) -> float | None:
+    """What the agent's next run may spend: min(run cap, task remaining, month remaining), None when
+    no limit applies. Raises WorkFailed (exit 1, nothing started) when the budget is spent or the
+    month no longer holds the agent's whole run cap."""
+    current = ensure_budget(ctx, task_key)
+    cfg = ctx.config.budget
+    allowed, why = allowance(current, run_cap(agent.max_cost_usd, cfg.per_task_usd))
+    if why:
+        raise WorkFailed(why, hint="raise budget.monthly_usd in agentops.yaml, lower agents[].max_cost_usd, "
+                         "or wait for the next month; no agent was started")
+    return allowed

@@ -9,6 +9,7 @@ import pytest
 
 from agentops.agents import BACKENDS, Resolved, check_backends, resolve
 from agentops.agents.base import Invocation
+from agentops.agents.pins import PINS
 from agentops.agents.runner import agent_env, run_agent
 from agentops.commands.code import CodeOptions, run
 from agentops.errors import BadInput
@@ -19,8 +20,9 @@ from tests.fixtures.agents import FakeAgents
 
 AGENTS = {
     "claude": AgentConfig(name="c", backend="claude", max_turns=5, model="sonnet"),
-    "codex": AgentConfig(name="x", backend="codex", max_turns=5),
+    "codex": AgentConfig(name="x", backend="codex", max_turns=5, model="gpt-5.5"),
     "aider": AgentConfig(name="a", backend="aider", max_turns=5),
+    "gemini": AgentConfig(name="g", backend="gemini", max_turns=5, model="gemini-2.5-pro"),
     "command": AgentConfig(name="k", backend="command", max_turns=5,
                            command=("fake-agent", "--prompt-file", "{prompt_file}", "--worktree", "{worktree}",
                                     "--issue", "{issue}")),
@@ -46,10 +48,13 @@ def test_backend_runs_its_cli_and_reads_cost_and_turns(backend: str, fake_agents
     assert (work / "out.txt").read_text() == "hi\n"
     [call] = fake_agents.calls()
     assert call["tool"] == (resolved.executable.rsplit("/", 1)[-1])
-    assert call["prompt"] == "Do the thing for {issue} $(rm -rf /)"  # passed verbatim, never expanded
+    # passed verbatim, never expanded (gemini appends its --prompt text to stdin)
+    assert call["prompt"].startswith("Do the thing for {issue} $(rm -rf /)")
     assert result.turns == 4
-    expected_cost = None if backend == "codex" else 0.8  # codex reports tokens, not dollars
-    assert result.cost_usd == (pytest.approx(expected_cost) if expected_cost else None)
+    # codex and gemini report tokens: 100k in (40k cached) + 10k out per turn, times the price table
+    expected_cost = {"codex": 4 * (0.3 + 0.02 + 0.3), "gemini": 0.075 + 0.005 + 0.1}.get(backend, 0.8)
+    assert result.cost_usd == pytest.approx(expected_cost)
+    assert result.cost_source == ("tokens" if backend in ("codex", "gemini") else "reported")
     if backend == "aider":
         assert not any(p.name.startswith(".aider") for p in work.iterdir())  # history kept out of the PR
         assert (run_dir / "aider.chat.history.md").exists()
@@ -73,7 +78,7 @@ def test_check_backends_lists_every_agent_for_doctor(fake_agents: FakeAgents) ->
     rows = check_backends(cfg, fake_agents.env(dict(os.environ)))
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
         ("c", "claude", "claude", True), ("x", "codex", "codex", False), ("k", "command", "fake-agent", True)]
-    assert rows[1][4] == "npm install -g @openai/codex"
+    assert rows[1][4] == "npm install -g @openai/codex@" + PINS["codex"].version
 
 
 def test_agent_env_drops_tokens_unless_allowed() -> None:

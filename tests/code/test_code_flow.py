@@ -41,7 +41,9 @@ def test_issue_becomes_a_pr_and_a_rerun_updates_the_same_pr(code_env: CodeEnv) -
 
     [call] = code_env.fakes.calls()
     assert call["tool"] == "claude" and call["args"]["max_turns"] == 10
-    assert call["args"]["permission_mode"] == "acceptEdits" and call["args"]["output_format"] == "json"
+    assert call["args"]["permission_mode"] == "acceptEdits" and call["args"]["output_format"] == "stream-json"
+    assert call["args"]["verbose"] and "Bash(git diff *)" in call["args"]["allowedTools"]
+    assert call["args"]["max_budget_usd"] is None  # no budget configured: no cap to pass
     worktree = Path(call["cwd"])
     assert worktree.is_relative_to(code_env.checkout / ".agentops" / "worktrees")
     assert "Add a feature flag file" in call["prompt"] and "Always write tests." in call["prompt"]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from agentops.agents.aider import AiderBackend
+from agentops.agents.base import parse
 from agentops.agents.claude import ClaudeBackend
 from agentops.agents.codex import CodexBackend
 from agentops.agents.command import CommandBackend
+from agentops.agents.pricing import Prices
 from agentops.domain.budget import compute, month_start
 from agentops.domain.prompt import DATA_BEGIN, DATA_END, PrFacts, PromptInput, build_prompt, render_pr_body
 from agentops.git.worktree import branch_name, slugify
+from agentops.settings import AgentConfig, PriceConfig
 
 NOW = dt.datetime(2025, 3, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -57,29 +62,46 @@ def test_budget_counts_this_month_and_the_task_across_months() -> None:
     assert month_start(NOW) == dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 
 
+AG = AgentConfig(name="a")
+
+
 def test_claude_result_json_and_overrun_subtypes() -> None:
     out = 'log line\n{"type":"result","subtype":"success","is_error":false,"num_turns":7,' \
           '"total_cost_usd":0.42,"result":"ok"}\n'
-    u = ClaudeBackend().parse(out)
+    u = parse(ClaudeBackend(), out, AG)
     assert (u.cost_usd, u.turns, u.summary, u.error) == (0.42, 7, "ok", None)
-    bad = ClaudeBackend().parse('{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":9}')
+    bad = parse(ClaudeBackend(), '{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":9}', AG)
     assert bad.error and "error_max_turns" in bad.error
-    assert ClaudeBackend().parse("no json here").error
+    assert parse(ClaudeBackend(), "no json here", AG).error
 
 
-def test_codex_events_and_aider_cost_lines() -> None:
+def test_codex_turns_are_turn_completed_and_cost_comes_from_tokens() -> None:
+    items = [f'{{"type":"item.completed","item":{{"id":"i{i}","type":"command_execution"}}}}' for i in range(46)]
     out = "\n".join([
         '{"type":"thread.started","thread_id":"t"}', '{"type":"turn.started"}',
-        '{"type":"item.completed","item":{"type":"command_execution"}}',
+        '{"type":"error","message":"Reconnecting... 1/5"}', *items,
         '{"type":"item.completed","item":{"type":"agent_message","text":"done"}}',
-        '{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":3}}'])
-    u = CodexBackend().parse(out)
-    assert (u.turns, u.summary, u.cost_usd, u.error) == (2, "done", None, None)
-    assert u.details["input_tokens"] == 10
-    a = AiderBackend().parse("Tokens: 1k sent, 2 received. Cost: $0.01 message, $0.01 session.\n"
-                             "Tokens: 1k sent, 2 received. Cost: $0.02 message, $0.03 session.\n")
+        '{"type":"turn.completed","usage":{"input_tokens":1000000,"cached_input_tokens":400000,'
+        '"output_tokens":100000}}'])
+    u = parse(CodexBackend(), out, AgentConfig(name="x", backend="codex", model="gpt-5.5"))
+    assert (u.turns, u.summary, u.error) == (1, "done", None)  # 47 items are one turn; a reconnect is no failure
+    # 600k fresh x $5 + 400k cached x $0.50 + 100k out x $30 per million
+    assert u.cost_usd == pytest.approx(3.0 + 0.2 + 3.0) and u.cost_from_tokens
+    unpriced = parse(CodexBackend(), out, AgentConfig(name="x", backend="codex", model="gpt-9-unknown"))
+    assert unpriced.cost_usd is None  # unknown price: unknown cost, never $0
+    overridden = parse(CodexBackend(), out, AgentConfig(name="x", backend="codex", model="gpt-9-unknown"),
+                       Prices({"gpt-9-unknown": PriceConfig(input=1.0, output=2.0)}))
+    assert overridden.cost_usd == pytest.approx(1.0 + 0.2)
+    failed = parse(CodexBackend(), '{"type":"turn.started"}\n{"type":"error","message":"401 Unauthorized"}', AG)
+    assert failed.error and "401" in failed.error and failed.cost_usd is None
+
+
+def test_aider_and_command_cost_lines() -> None:
+    a = parse(AiderBackend(), "Tokens: 1k sent, 2 received. Cost: $0.01 message, $0.01 session.\n"
+                              "Tokens: 1k sent, 2 received. Cost: $0.02 message, $0.03 session.\n", AG)
     assert (a.cost_usd, a.turns) == (0.03, 2)
-    c = CommandBackend().parse('{"total_cost_usd": 1.5, "num_turns": 2, "result": "r"}')
+    assert parse(AiderBackend(), "litellm.AuthenticationError: ...", AG).cost_usd is None
+    c = parse(CommandBackend(), '{"total_cost_usd": 1.5, "num_turns": 2, "result": "r"}', AG)
     assert (c.cost_usd, c.turns, c.summary) == (1.5, 2, "r")
 
 
