@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from agentops.commands.report import ReportResult
     from agentops.context import Context
 
-_FORMATS = ("table", "markdown", "json")
+_FORMATS = ("table", "markdown", "json", "html")
 
 
 @app.command("report")
@@ -22,12 +22,16 @@ def report_cmd(
                                             "(default: report.environment, else every environment).",
                                             show_default=False)] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table (rich dashboard on stderr, the "
-                                            "default), markdown (GitHub-flavoured, on stdout) or json.",
+                                            "default), markdown (GitHub-flavoured, on stdout), json, or html (one "
+                                            "self-contained dashboard page, on stdout or --output).",
                                             show_default=False)] = None,
     publish: Annotated[bool, typer.Option("--publish", help="Update the repository's 'Agent Ops report' issue "
                                           "and its comment for today.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Use cached PR data only; no GitHub requests.")] = False,
     weeks: Annotated[int, typer.Option("--weeks", help="Weeks in the trend charts.")] = 8,
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="With --format html or "
+                                               "markdown: write the page to FILE instead of stdout.",
+                                               show_default=False)] = None,
     repo: RepoOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -43,18 +47,20 @@ def report_cmd(
             raise BadInput(f"--format {asked} and --json ask for two different outputs", hint="pass one of them")
         if fmt not in _FORMATS:
             raise BadInput(f"--format: {fmt!r} is not one of {', '.join(_FORMATS)}")
+        if output and fmt not in ("html", "markdown"):
+            raise BadInput("--output: only with --format html or markdown")
         if publish and offline:
             raise BadInput("--publish needs GitHub; drop --offline")
         return run(ReportOptions(since=since, environment=env, repo=repo, offline=offline, publish=publish,
                                  weeks=weeks), ctx)
 
     def render(result: ReportResult) -> None:
-        show(ctx, result, fmt)
+        show(ctx, result, fmt, output)
 
     execute(ctx, body, render)
 
 
-def show(ctx: Context, result: ReportResult, fmt: str) -> None:
+def show(ctx: Context, result: ReportResult, fmt: str, output: str | None = None) -> None:
     from agentops.domain.report_render import (
         AGENT_HEADERS,
         DORA_HEADERS,
@@ -70,9 +76,14 @@ def show(ctx: Context, result: ReportResult, fmt: str) -> None:
     if fmt == "json":
         out.emit(result)
         return
-    if fmt == "markdown":
-        out.out.write(out.redactor.redact(result.markdown))
-        out.out.flush()
+    if fmt in ("markdown", "html"):
+        if fmt == "html":
+            from agentops.commands.report import dashboard_html
+
+            text = dashboard_html(ctx, result.report)
+        else:
+            text = result.markdown
+        _write(ctx, out.redactor.redact(text), output)
     else:
         r = result.report
         out.step(f"Agent Ops report {iso(r.window_start)} → {iso(r.window_end)} ({r.window_days:g} days)")
@@ -97,3 +108,20 @@ def show(ctx: Context, result: ReportResult, fmt: str) -> None:
         verb = "created" if p.issue_created else "updated"
         out.success(f"report issue {p.repo}#{p.issue} {verb}; today's comment "
                     f"{'created' if p.comment_created else 'updated'} {p.issue_url}")
+
+
+def _write(ctx: Context, text: str, output: str | None) -> None:
+    if output is None:
+        ctx.output.out.write(text)
+        ctx.output.out.flush()
+        return
+    from pathlib import Path
+
+    from agentops.state.atomicio import atomic_write_bytes
+
+    path = Path(output) if Path(output).is_absolute() else ctx.cwd / output
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise BadInput(f"--output: cannot write {path}: {exc.strerror or exc}") from None
+    ctx.output.success(f"wrote {path}")

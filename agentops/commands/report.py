@@ -284,3 +284,28 @@ def _publish(ctx: Context, options: ReportOptions, markdown: str, now: dt.dateti
     store.put(docs.METRICS, f"publish:{repo}", {"issue": issue.number, "published_at": iso(now)})
     return PublishResult(repo=repo, issue=issue.number, issue_created=created, issue_url=issue.html_url,
                          comment_id=comment.id, comment_created=existing is None)
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard page (`--format html`)
+# --------------------------------------------------------------------------------------------
+def dashboard_html(ctx: Context, report: FullReport) -> str:
+    """The report plus the live state (queue, DAG, agents, open incidents, flaky tests) as one page."""
+    from agentops.domain.dashboard import build
+    from agentops.domain.dashboard_html import render_html
+    from agentops.domain.dora import fold_incidents
+    from agentops.state import docs
+
+    store = ctx.store
+    scope = report.repos[0].lower() if report.repos else None
+    queue = {k: v for k, v in store.records(docs.TASK_QUEUE).items()
+             if scope is None or k.lower().startswith(scope + "#")}
+    incidents = fold_incidents(e for e in store.read_log(docs.INCIDENTS)
+                               if scope is None or str(e.get("repo") or "").lower() == scope)
+    results: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted(store.root.glob("agents/*/*/test-results.json")):
+        repo = f"{path.parent.parent.name}/{path.parent.name}"
+        if scope is None or repo.lower() == scope:
+            results += [(repo, rec) for rec in store.records(docs.test_results(repo)).values()]
+    page = build(report, queue, store.records(docs.AGENT_STATUS), incidents, results)
+    return render_html(page)
