@@ -427,7 +427,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     start_sha = str(steps["branch"]["start_sha"])
 
     # prompt
-    run_name = f"{number}-{attempt}"
+    run_name = docs.run_file_stem(f"{number}-{attempt}", ctx.worker_id)
     prompt_path = _transcripts(ctx, repo) / f"{run_name}.prompt.md"
     if not is_done("prompt") or not prompt_path.exists():
         text = s.redactor.redact(build_prompt(PromptInput(
@@ -592,7 +592,7 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         path = Path(str(s.rec["worktree"]))
     _prepare_worktree(s, pr.head_ref, path)
     start_sha = wt.catch_up(path, pr.head_ref)
-    run_name = f"{number or 'pr'}-pr{pr.number}-{kind}{round_no}"
+    run_name = docs.run_file_stem(f"{number or 'pr'}-pr{pr.number}-{kind}{round_no}", ctx.worker_id)
     title = pr.title
     if number:
         issue = ctx.github.get_issue(repo, number)

@@ -25,8 +25,12 @@ BOT_EMAIL = "agentops@users.noreply.github.com"
 
 
 def attribute_lines(state_rel: str = "state") -> list[str]:
+    """A merge rule for every state path, in order (a later line wins in .gitattributes): any
+    other file (per-run transcripts, prompts) merges by union and so never conflicts; documents
+    merge record by record and field by field; logs and archives are append-only lines."""
     rel = state_rel.strip("/") or "state"
-    return [f"{rel}/**/*.json merge={DRIVER_NAME}", f"{rel}/logs/*.jsonl merge=union"]
+    return [f"{rel}/** merge=union", f"{rel}/**/*.json merge={DRIVER_NAME}", f"{rel}/logs/*.jsonl merge=union",
+            f"{rel}/archive/*.jsonl merge=union"]
 
 
 def driver_command() -> str:
@@ -44,23 +48,30 @@ def register_merge_driver(repo_path: str | Path) -> str:
     return command
 
 
-def _add_lines(path: Path, lines: list[str]) -> bool:
+def _add_lines(path: Path, lines: list[str], *, ordered: bool = False) -> bool:
+    """Add the missing `lines`; with `ordered`, our lines end the file in the given order
+    (attribute precedence is by position), whatever order an older agentops left them in."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    have = {ln.strip() for ln in text.splitlines()}
-    missing = [ln for ln in lines if ln not in have]
-    if not missing:
-        return False
-    if text and not text.endswith("\n"):
-        text += "\n"
+    have = [ln.strip() for ln in text.splitlines()]
+    if ordered:
+        if have[-len(lines):] == lines:
+            return False
+        keep = [ln for ln in text.splitlines() if ln.strip() not in lines]
+        new = "\n".join([*keep, *lines]) + "\n"
+    else:
+        missing = [ln for ln in lines if ln not in have]
+        if not missing:
+            return False
+        new = (text if not text or text.endswith("\n") else text + "\n") + "\n".join(missing) + "\n"
     from agentops.state.atomicio import atomic_write_bytes
 
-    atomic_write_bytes(path, (text + "\n".join(missing) + "\n").encode("utf-8"))
+    atomic_write_bytes(path, new.encode("utf-8"))
     return True
 
 
 def ensure_gitattributes(repo_root: str | Path, state_rel: str = "state") -> bool:
     """Add the state merge attributes to `<repo_root>/.gitattributes`; True if it changed."""
-    return _add_lines(Path(repo_root) / ".gitattributes", attribute_lines(state_rel))
+    return _add_lines(Path(repo_root) / ".gitattributes", attribute_lines(state_rel), ordered=True)
 
 
 def install_merge_driver(repo_path: str | Path, state_rel: str = "state") -> dict[str, Any]:
@@ -113,7 +124,7 @@ def _ensure_local_attributes(repo: Any, state_rel: str) -> None:
     .gitattributes is committed (and without touching the work tree)."""
     git_dir = Path(run(repo, "rev-parse", "--absolute-git-dir"))
     (git_dir / "info").mkdir(parents=True, exist_ok=True)
-    _add_lines(git_dir / "info" / "attributes", attribute_lines(state_rel))
+    _add_lines(git_dir / "info" / "attributes", attribute_lines(state_rel), ordered=True)
     status, configured, _ = try_run(repo, "config", f"merge.{DRIVER_NAME}.driver")
     if status != 0 or not configured:
         register_merge_driver(repo.working_tree_dir)
@@ -159,6 +170,15 @@ def _merge_remote(repo: Any, ident: list[str], tracking: str, remote: str, branc
     run(repo, "update-ref", "-m", f"agentops: merge state from {remote}/{branch}", "HEAD", merged, old)
 
 
+def _commit_state(repo: Any, ident: list[str], spec: list[str], message: str | None) -> str | None:
+    run(repo, "add", "-A", "--", *spec)
+    if try_run(repo, "diff", "--cached", "--quiet", "--", *spec)[0] != 1:
+        return None
+    # A pathspec commit takes only these paths, whatever else the user has staged.
+    run(repo, *ident, "commit", "--no-verify", "-q", "-m", message or "agentops: update state", "--", *spec)
+    return run(repo, "rev-parse", "HEAD")
+
+
 def _last_line(text: str, default: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else default
@@ -171,7 +191,9 @@ def _backoff(attempt: int) -> float:
 
 def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | None = None,
                remote: str = "origin", branch: str | None = None, retries: int = 5,
-               sleep: Callable[[float], None] | None = None) -> SyncResult:
+               sleep: Callable[[float], None] | None = None, lock_timeout: float = 30.0) -> SyncResult:
+    """Exit 3 (Unavailable) when the push keeps failing or the state stays locked by another
+    agentops process for `lock_timeout` seconds: both are worth retrying later."""
     import time
 
     if retries < 1:
@@ -191,18 +213,16 @@ def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | N
     _ensure_local_attributes(repo, rel)
     from agentops.state.store import Store
 
-    # Never publish a corrupt or too-new file: every other clone would fail on it.
-    Store(root / rel, writer="sync").check()
-
+    store = Store(root / rel, writer="sync")
     # Lock files and interrupted temp files are process-local and never shared.
     spec = [rel, f":(exclude){rel}/*.lock", f":(exclude){rel}/*.tmp"]
-    run(repo, "add", "-A", "--", *spec)
-    changed = try_run(repo, "diff", "--cached", "--quiet", "--", *spec)[0] == 1
-    commit: str | None = None
-    if changed:
-        # A pathspec commit takes only these paths, whatever else the user has staged.
-        run(repo, *ident, "commit", "--no-verify", "-q", "-m", message or "agentops: update state", "--", *spec)
-        commit = run(repo, "rev-parse", "HEAD")
+    # The state locks are held while the state is committed and while merged files land in the
+    # work tree: a writer in this clone waits instead of changing a file under git's feet.
+    with store.locked_all(timeout=lock_timeout):
+        # Never publish a corrupt or too-new file: every other clone would fail on it.
+        store.check()
+        commit = _commit_state(repo, ident, spec, message)
+    changed = commit is not None
 
     tracking = f"refs/remotes/{remote}/{branch}"
     merges = 0
@@ -222,7 +242,13 @@ def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | N
             continue
         ahead = run(repo, "rev-list", "--count", f"HEAD..{tracking}")
         if ahead != "0":
-            _merge_remote(repo, ident, tracking, remote, branch)
+            with store.locked_all(timeout=lock_timeout):
+                # What was written since the first commit goes in too, so the merge finds the
+                # state files clean in the work tree.
+                later = _commit_state(repo, ident, spec, message)
+                commit = later or commit
+                changed = changed or later is not None
+                _merge_remote(repo, ident, tracking, remote, branch)
             merges += 1
     raise Unavailable(f"could not push state to {remote}/{branch} after {retries} attempts: {last_error}",
                       hint="the state commit is kept locally; run `agentops state sync` again later")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import urllib.parse
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 DOCS = "https://docs.github.com/rest"
@@ -110,12 +111,17 @@ def parse_time(raw: str) -> dt.datetime:
 MAX_PER_PAGE = 100
 
 
-def paginate(req: Request, items: list[Any], *, wrap: str | None = None, total: int | None = None) -> Response:
-    """One page of `items` with GitHub's Link header (`wrap`: {"total_count", wrap: [...]})."""
+def paginate(req: Request, items: list[Any], *, wrap: str | None = None, total: int | None = None,
+             conv: Callable[[Any], Any] | None = None) -> Response:
+    """One page of `items` with GitHub's Link header (`wrap`: {"total_count", wrap: [...]}).
+    `conv` turns an item into its JSON shape: only the page's items are converted, so a page
+    costs the same whatever the total."""
     per_page = min(max(req.q_int("per_page", 30), 1), MAX_PER_PAGE)
     page = max(req.q_int("page", 1), 1)
     last = max((len(items) + per_page - 1) // per_page, 1)
     chunk = items[(page - 1) * per_page: page * per_page]
+    if conv is not None:
+        chunk = [conv(x) for x in chunk]
     links = []
     if page > 1:
         links.append(f'<{req.page_url(page - 1)}>; rel="prev"')

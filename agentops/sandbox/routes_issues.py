@@ -89,7 +89,7 @@ def list_issues(emu: Emulator, req: Request) -> Response:
     if sort not in keys:
         raise validation({"resource": "Query", "field": "sort", "code": "invalid"})
     picked.sort(key=keys[sort], reverse=req.query.get("direction", "desc") == "desc")
-    return paginate(req, [issue_json(emu.state, req.base_url, repo, i) for i in picked])
+    return paginate(req, picked, conv=lambda i: issue_json(emu.state, req.base_url, repo, i))
 
 
 @route("POST", ISSUES)
@@ -118,7 +118,7 @@ def list_repo_comments(emu: Emulator, req: Request) -> Response:
     pairs = [(i, c) for i in repo.issues.values() for c in i.comments if since is None or c.updated_at >= since]
     key = (lambda p: (p[1].updated_at, p[1].id)) if req.query.get("sort") == "updated" else (lambda p: p[1].id)
     pairs.sort(key=key, reverse=req.query.get("direction", "asc") == "desc")
-    return paginate(req, [comment_json(emu.state, req.base_url, repo, i, c) for i, c in pairs])
+    return paginate(req, pairs, conv=lambda p: comment_json(emu.state, req.base_url, repo, p[0], p[1]))
 
 
 def _load_comment(emu: Emulator, req: Request) -> tuple[Repo, Issue, Any]:

@@ -59,3 +59,45 @@ def append_line(path: Path, line: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _temps_of(path: Path) -> list[Path]:
+    try:
+        return list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return []
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def remove_orphan_temps(path: Path) -> int:
+    """Remove temp files that an atomic write of `path` left behind when it was killed
+    (SIGKILL, power loss) between creating and renaming them. Call with `path`'s lock held:
+    only the lock holder writes a temp file, so every one found then is an orphan."""
+    removed = 0
+    for tmp in _temps_of(path):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed += 1
+    return removed
+
+
+def sweep_orphan_temps(root: Path, min_age_s: float = 600.0) -> list[Path]:
+    """Remove atomic-write temp files under `root` older than `min_age_s` (a live write
+    holds its temp file for milliseconds). For commands that hold no particular lock."""
+    import time
+
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - min_age_s
+    out = []
+    for tmp in root.rglob(".*.tmp"):
+        try:
+            if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                out.append(tmp)
+        except FileNotFoundError:
+            continue
+    return sorted(out)

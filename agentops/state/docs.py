@@ -24,6 +24,9 @@ COSTS = "costs"
 
 LOGS = (AGENT_ACTIONS, DEPLOYMENTS, INCIDENTS, COSTS)
 LOG_DIR = "logs"
+# Records moved out of a live document: `archive/<prefix>-YYYY-MM.jsonl`, one record a line.
+ARCHIVE_DIR = "archive"
+TASKS_ARCHIVE = "tasks"
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
 _DOC_RE = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
@@ -47,7 +50,7 @@ def _repo(repo: str) -> str:
 
 def check_doc_name(name: str) -> str:
     """Reject names that could escape the state root or collide with the log folder."""
-    if not _DOC_RE.match(name) or name.split("/", 1)[0] == LOG_DIR or name.endswith(".lock"):
+    if not _DOC_RE.match(name) or name.split("/", 1)[0] in (LOG_DIR, ARCHIVE_DIR) or name.endswith(".lock"):
         raise BadInput(f"{name!r} is not a valid state document name")
     return name
 
@@ -64,3 +67,13 @@ def family(name: str) -> str:
     if len(parts) == 4 and parts[0] == "agents":
         return f"agents/*/*/{parts[3]}"
     return name
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def run_file_stem(name: str, worker: str) -> str:
+    """A per-run file name that two machines never both create: the run's own name plus the
+    worker id (so `transcripts/1-1.log` from two clones cannot meet as an add/add conflict)."""
+    safe = _UNSAFE.sub("_", worker).strip("._") or "worker"
+    return f"{name}-{safe[:80]}"

@@ -38,3 +38,22 @@ def locked(path: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@contextmanager
+def locked_many(paths: list[Path], timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
+    """Hold the locks of all `paths` (taken in sorted order, so two holders never deadlock).
+    Unavailable (exit 3, retryable) when one stays held for `timeout` seconds."""
+    from contextlib import ExitStack
+
+    from agentops.errors import Unavailable
+
+    with ExitStack() as stack:
+        for path in sorted(set(paths)):
+            try:
+                stack.enter_context(locked(path, timeout))
+            except LostRace:
+                raise Unavailable(f"{lock_path(path)}: another agentops process kept this state file locked "
+                                  f"for more than {timeout:g}s",
+                                  hint="retry when it is done (state sync is safe to repeat)") from None
+        yield

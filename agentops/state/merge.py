@@ -1,18 +1,23 @@
-"""Record-by-record merge of two versions of a state document (pure; no I/O).
+"""Merge two versions of a state document record by record, and a record field by field
+(pure; no I/O). The git merge driver and the store's in-process flush both use it.
 
-Each key resolves on its own: the record with the later `updated_at` wins, a tie goes to the
-greater writer id, then to the greater canonical JSON, so the answer never depends on which
-side is "ours". Tombstones are ordinary records, so a delete newer than an edit wins and an
-edit newer than the delete resurrects the record.
+Each key resolves on its own. When both sides changed a live record and the common ancestor
+(`base`) holds it too, the record merges field by field (top-level fields of `data`): a field
+only one side changed takes that side's value, so one clone's claim and another clone's
+`tasks` sync of the same task both survive. A field both sides changed, a record without an
+ancestor (added on both sides) and any tombstone resolve whole: the later `updated_at` wins,
+a tie goes to the greater writer id, then to the greater canonical JSON, so the answer never
+depends on which side is "ours". A delete newer than an edit wins and an edit newer than the
+delete resurrects the record.
 
-`base` only matters for a key that one side no longer has at all (a record dropped from the
-file rather than tombstoned): the key stays dropped when the other side still holds the base
-version, and survives when the other side changed it.
+`base` also decides a key that one side no longer has at all (a record dropped from the file,
+as archiving does, rather than tombstoned): the key stays dropped when the other side still
+holds the base version, and survives when the other side changed it.
 
 Properties: merge(b, x, y) == merge(b, y, x) and merge(b, x, x) == x.
 
-JSONL logs need none of this: they are append-only, and git's built-in `merge=union`
-driver keeps the lines of both sides (see agentops.git.sync.ensure_gitattributes).
+JSONL logs and archives need none of this: they are append-only, and git's built-in
+`merge=union` driver keeps the lines of both sides (see agentops.git.sync.attribute_lines).
 """
 
 from __future__ import annotations
@@ -24,16 +29,49 @@ from typing import Any
 from agentops.state.schema import parse_ts
 
 Record = Mapping[str, Any]
+_MISSING = object()
 
 
 def _rank(rec: Record) -> tuple[Any, str, str]:
-    return (parse_ts(str(rec["updated_at"])), str(rec.get("writer", "")),
-            json.dumps(rec, sort_keys=True, separators=(",", ":")))
+    return (parse_ts(str(rec["updated_at"])), str(rec.get("writer", "")), _canon(rec))
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def newer(a: Record, b: Record) -> Record:
     """The winner of two versions of one record."""
     return a if _rank(a) >= _rank(b) else b
+
+
+def merge_record(base: Record | None, a: Record, b: Record) -> dict[str, Any]:
+    """One key present on both sides."""
+    if a == b:
+        return dict(a)
+    win = newer(a, b)
+    if base is None or base.get("deleted") or a.get("deleted") or b.get("deleted"):
+        return dict(win)
+    if _same(a, base):
+        return dict(b)
+    if _same(b, base):
+        return dict(a)
+    da, db, d0 = a["data"], b["data"], base["data"]
+    wins_a = win is a
+    data: dict[str, Any] = {}
+    for field in sorted(set(da) | set(db)):
+        va, vb, v0 = da.get(field, _MISSING), db.get(field, _MISSING), d0.get(field, _MISSING)
+        if va == vb:
+            value = va
+        elif va == v0:
+            value = vb
+        elif vb == v0:
+            value = va
+        else:
+            value = va if wins_a else vb
+        if value is not _MISSING:
+            data[field] = value
+    return {"data": data, "updated_at": win["updated_at"], "writer": win["writer"]}
 
 
 def merge(base: Mapping[str, Record], ours: Mapping[str, Record],
@@ -42,7 +80,7 @@ def merge(base: Mapping[str, Record], ours: Mapping[str, Record],
     for key in sorted(set(ours) | set(theirs)):
         a, b = ours.get(key), theirs.get(key)
         if a is not None and b is not None:
-            out[key] = dict(newer(a, b))
+            out[key] = merge_record(base.get(key), a, b)
             continue
         present = a if a is not None else b
         assert present is not None
@@ -54,4 +92,4 @@ def merge(base: Mapping[str, Record], ours: Mapping[str, Record],
 
 
 def _same(a: Record, b: Record) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return a == b or _canon(a) == _canon(b)

@@ -4,8 +4,10 @@
      "records": {key: {"data": {...}, "updated_at": ISO, "writer": id}
                       | {"deleted": true, "updated_at": ISO, "writer": id}}}
 
-Keys sorted, 2-space indent, trailing newline: one record per stanza, so git diffs and
-merges stay record-local. Older layouts migrate in memory on read; the file is rewritten in
+Compact and stable: the header on the first line, then one record per line (keys sorted, no
+spaces), then the closing line. A change to one record is a one-line diff, so git diffs and
+merges stay record-local, and encoding costs a fraction of an indented dump. Still one JSON
+document: any JSON reader takes it. Older layouts migrate in memory on read; the file is rewritten in
 the current layout by the next write. Anything that does not fit raises StateError and is
 never rewritten.
 """
@@ -141,6 +143,13 @@ def decode(text: str, *, where: str, kind: str | None) -> tuple[str, Records]:
     return name, records
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def encode(kind: str, records: Mapping[str, Record]) -> bytes:
-    doc = {"schema_version": current_version(kind), "kind": kind, "records": dict(records)}
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    head = f'{{"schema_version":{current_version(kind)},"kind":{_dumps(kind)},"records":{{'
+    if not records:
+        return (head + "}}\n").encode("utf-8")
+    lines = [f"{_dumps(key)}:{_dumps(records[key])}" for key in sorted(records)]
+    return (head + "\n" + ",\n".join(lines) + "\n}}\n").encode("utf-8")

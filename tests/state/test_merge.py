@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agentops.cli import app
+from agentops.state import schema
 from agentops.state.merge import merge
 
 
@@ -92,7 +93,7 @@ def test_merge_command_writes_result_to_ours(tmp_path: Path) -> None:
                                    "state/orchestrator/task-queue.json"])
     assert res.exit_code == 0, res.output
     assert json.loads(ours.read_text())["records"] == {**BASE, "a": tomb("09"), "b": rec("06", v=2)}
-    assert ours.read_text() == doc({**BASE, "a": tomb("09"), "b": rec("06", v=2)})
+    assert ours.read_bytes() == schema.encode("orchestrator/task-queue", {**BASE, "a": tomb("09"), "b": rec("06", v=2)})
 
 
 def test_merge_command_migrates_old_layout_and_treats_empty_base_as_absent(tmp_path: Path) -> None:

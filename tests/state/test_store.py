@@ -44,7 +44,7 @@ def test_put_get_delete_and_file_format(store: Store) -> None:
 
     path = store.root / "orchestrator" / "task-queue.json"
     text = path.read_text()
-    assert text.endswith("}\n") and '\n  "kind"' in text
+    assert text.endswith("\n}}\n") and text.startswith('{"schema_version":1,"kind":"orchestrator/task-queue"')
     raw = json.loads(text)
     assert raw == {
         "schema_version": 1,
@@ -54,7 +54,11 @@ def test_put_get_delete_and_file_format(store: Store) -> None:
             "o/r#2": {"deleted": True, "updated_at": "2025-01-02T03:04:08.000000Z", "writer": "w1"},
         },
     }
-    assert text == json.dumps(raw, indent=2, sort_keys=True) + "\n"
+    # One record per line: a change to one record is a one-line diff.
+    assert text.splitlines()[1:3] == [
+        json.dumps("o/r#1") + ":" + json.dumps(raw["records"]["o/r#1"], sort_keys=True, separators=(",", ":")) + ",",
+        json.dumps("o/r#2") + ":" + json.dumps(raw["records"]["o/r#2"], sort_keys=True, separators=(",", ":")),
+    ]
 
 
 def test_get_returns_a_copy(store: Store) -> None:
