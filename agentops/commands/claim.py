@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from agentops.context import Context
 from agentops.orchestrator.claims import ClaimResult, claim_task
+from agentops.state import docs
 
 __all__ = ["ClaimOptions", "ClaimResult", "run"]
 
@@ -22,4 +23,5 @@ class ClaimOptions:
 
 def run(options: ClaimOptions, ctx: Context) -> ClaimResult:
     repo = ctx.repo() if options.repo is None else options.repo
-    return claim_task(ctx, options.agent, repo=repo, issue=options.issue, sync=options.sync)
+    with ctx.store.batch(docs.TASK_QUEUE):  # one write of the queue per claim
+        return claim_task(ctx, options.agent, repo=repo, issue=options.issue, sync=options.sync)

@@ -32,6 +32,7 @@ from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
 from agentops.github.models import Issue, PullRequest, RepoInfo
+from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
 from agentops.orchestrator.budget import agent_allowance, spend
 from agentops.output import LiveLine, to_jsonable
 from agentops.redact import Redactor
@@ -161,6 +162,8 @@ class _Session:
             "action": action, "result": result,
             "details": {k: (self.redactor.redact(v) if isinstance(v, str) else v) for k, v in details.items()},
         })
+        if action in OUTCOME_ACTIONS:  # the summary a claim reads instead of this log
+            record_outcome(self.ctx, self.agent.name, OUTCOME_ACTIONS[action])
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from agentops.context import Context
 from agentops.orchestrator.release import ReleaseResult, release_claim
+from agentops.state import docs
 
 __all__ = ["ReleaseOptions", "ReleaseResult", "run"]
 
@@ -22,5 +23,6 @@ class ReleaseOptions:
 
 def run(options: ReleaseOptions, ctx: Context) -> ReleaseResult:
     repo = ctx.repo() if options.repo is None else options.repo
-    return release_claim(ctx, repo, options.issue, options.reason, detail=options.detail,
-                         any_worker=options.any_worker or options.reason == "manual")
+    with ctx.store.batch(docs.TASK_QUEUE):
+        return release_claim(ctx, repo, options.issue, options.reason, detail=options.detail,
+                             any_worker=options.any_worker or options.reason == "manual")

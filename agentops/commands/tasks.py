@@ -16,6 +16,7 @@ from agentops.orchestrator.records import queue_task
 from agentops.orchestrator.refresh import refresh
 from agentops.orchestrator.sync import SyncStats, target_repos
 from agentops.orchestrator.trust import warnings as trust_warnings
+from agentops.state import docs
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def ordered_rows(tasks: Mapping[str, Mapping[str, Any]]) -> list[TaskRow]:
 
 def run(options: TasksOptions, ctx: Context) -> TasksResult:
     repos = target_repos(ctx, options.repos)
-    tasks, stats, changes = refresh(ctx, repos, full=options.full, sync=options.sync, write=not options.dry_run)
+    with ctx.store.batch(docs.TASK_QUEUE):  # one write of the queue, however many tasks changed
+        tasks, stats, changes = refresh(ctx, repos, full=options.full, sync=options.sync,
+                                        write=not options.dry_run)
     rows = ordered_rows(tasks)
     counts: dict[str, int] = {}
     for r in rows:

@@ -26,7 +26,7 @@ from agentops.domain.markers import make_marker
 from agentops.domain.queue import raise_priority
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.orchestrator.actions import log_action
-from agentops.orchestrator.claims import comment_rows
+from agentops.orchestrator.claims import comment_rows, withdraw
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import post_release, record_release
@@ -61,7 +61,12 @@ def expire_leases(ctx: Context, key: str, t: dict[str, Any]) -> bool:
     now = ctx.clock()
     rows = comment_rows(ctx, repo, number)
     me = ctx.trust.me()
-    if live_claims(rows, now, me):
+    live = live_claims(rows, now, me)
+    if live:
+        # A loser whose withdrawal failed stays live and would hold the task once the winner
+        # releases it: take such stale losing claims back now.
+        for loser in live[1:]:
+            withdraw(ctx, repo, loser)
         return False
     # Only our own unreleased claims are stale leases; a forged claim (even one "expiring" in
     # 2099) never counts, so it neither blocks the task nor earns a release comment.
@@ -109,6 +114,11 @@ def escalate(ctx: Context, key: str, t: dict[str, Any]) -> bool:
 
 
 def run(options: TickOptions, ctx: Context) -> TickResult:
+    with ctx.store.batch(docs.TASK_QUEUE):  # one write of the queue per tick
+        return _tick(options, ctx)
+
+
+def _tick(options: TickOptions, ctx: Context) -> TickResult:
     repos = target_repos(ctx, options.repos)
     for repo in repos:
         sync_repo(ctx, repo)

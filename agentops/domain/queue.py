@@ -276,10 +276,11 @@ def best_agent(task: QueueTask, agents: Sequence[AgentProfile]) -> str | None:
     return min(capable, key=lambda ia: (*_standing(ia[1]), ia[0]))[1].name
 
 
-def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 16) -> list[str]:
+def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 256) -> list[str]:
     """Rotate the leading run of equally urgent tasks (same priority and deadline) by an offset
     derived from `seed` (the worker id), so workers starting together try different tasks
-    instead of all racing for the first one. Order across priorities and deadlines is kept."""
+    instead of all racing for the first one. Order across priorities and deadlines is kept.
+    The window is wide: over 16 slots, 16 workers land on only ~10 distinct tasks."""
     if len(keys) < 2:
         return list(keys)
     head = tasks[keys[0]]

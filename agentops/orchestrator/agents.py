@@ -16,27 +16,52 @@ from agentops.state import docs
 from .records import is_task_key
 
 _SUCCESS_WINDOW = 20  # recent task outcomes that make an agent's success rate
+_SUCCESS_DAYS = 30
+OUTCOME_ACTIONS = {"task-completed": True, "task-failed": False}
 
 
 def agent_profiles(ctx: Context, records: Mapping[str, Mapping[str, Any]]) -> dict[str, q.AgentProfile]:
     """Configured agents with their current load (live claims in the task queue) and recent
-    success rate (the last outcomes in the agent-actions log)."""
+    success rate (the outcome summary kept in agent-status as outcomes are logged: a claim
+    never reads the agent-actions log, however long it grows)."""
     now = ctx.clock()
     active: dict[str, int] = {}
     for key, rec in records.items():
         claim = rec.get("claim") if is_task_key(key) else None
         if claim and rec.get("state") == "open" and (parse_iso(claim.get("expires")) or now) > now:
             active[claim.get("agent", "")] = active.get(claim.get("agent", ""), 0) + 1
-    outcomes: dict[str, list[bool]] = {}
-    for ev in ctx.store.read_log(docs.AGENT_ACTIONS, since=now - dt.timedelta(days=30)):
-        if ev.get("action") in ("task-completed", "task-failed") and ev.get("agent"):
-            outcomes.setdefault(str(ev["agent"]), []).append(ev["action"] == "task-completed")
+    status = ctx.store.records(docs.AGENT_STATUS) if ctx.config.agents else {}
     out = {}
     for a in ctx.config.agents:
-        recent = outcomes.get(a.name, [])[-_SUCCESS_WINDOW:]
+        recent = recent_outcomes(status.get(a.name) or {}, now)
         rate = sum(recent) / len(recent) if recent else None
         out[a.name] = q.AgentProfile(a.name, a.capabilities, a.max_concurrent, active.get(a.name, 0), rate)
     return out
+
+
+def recent_outcomes(rec: Mapping[str, Any], now: dt.datetime) -> list[bool]:
+    horizon = iso(now - dt.timedelta(days=_SUCCESS_DAYS))
+    kept = [bool(ok) for ts, ok in _pairs(rec.get("outcomes")) if ts >= horizon]
+    return kept[-_SUCCESS_WINDOW:]
+
+
+def _pairs(raw: Any) -> list[tuple[str, int]]:
+    if not isinstance(raw, list):
+        return []
+    return [(str(p[0]), int(p[1])) for p in raw if isinstance(p, list) and len(p) == 2 and isinstance(p[1], int)]
+
+
+def record_outcome(ctx: Context, agent: str, ok: bool) -> None:
+    """Keep the agent's last outcomes (the summary a claim reads) up to date as one is logged."""
+    now = ctx.clock()
+
+    def upd(d: Any) -> None:
+        rec = d.get(agent) or {"agent": agent, "completed": 0, "failed": 0}
+        horizon = iso(now - dt.timedelta(days=_SUCCESS_DAYS))
+        pairs = [[ts, v] for ts, v in _pairs(rec.get("outcomes")) if ts >= horizon]
+        rec["outcomes"] = [*pairs, [iso(now), int(ok)]][-_SUCCESS_WINDOW:]
+        d.put(agent, rec)
+    ctx.store.update(docs.AGENT_STATUS, upd)
 
 
 def available_agents(ctx: Context, profiles: Mapping[str, q.AgentProfile]) -> list[q.AgentProfile]:

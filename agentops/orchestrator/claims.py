@@ -4,9 +4,14 @@ post a claim comment (marker: agent, worker, lease expiry, token) -> settle dela
 live claims -> lowest comment id wins. A loser deletes its comment and, with an ISSUE, exits 4;
 without one it tries the next best task. The winner labels `agentops:claimed`.
 
-Requests for an uncontended claim: 2 sync reads (one usually a free 304), the comment POST,
-the comment list and the label: 5. Only claim comments agentops's own login wrote count (the
-login comes from the author GitHub gives our new claim comment, so it costs no request).
+Before writing a claim, the issue's comments are read once: a live claim of ours there means
+the race is already lost, and costs no comment to post and withdraw (with many workers on one
+queue, this keeps claim comments per task near one).
+
+Requests for an uncontended claim: 1 incremental sync read, the look-first comment list, the
+comment POST, the comment list after the settle delay and the label: 5. Only claim comments
+agentops's own login wrote count (the login comes from the author GitHub gives our new claim
+comment, so it costs no request; a look-first that finds a claim asks once when it is not known yet).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from agentops.domain.claims import (
     winner,
 )
 from agentops.domain.markers import make_marker
-from agentops.errors import BadInput, GitHubError, LostRace, NotFound, WorkFailed
+from agentops.errors import BadInput, GitHubError, LostRace, NotFound, Unavailable, WorkFailed
 from agentops.state import docs
 
 from .actions import log_action
@@ -84,6 +89,10 @@ def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
     """One round of the protocol on one issue."""
     gh = ctx.github
     cfg = ctx.config.claims
+    held = _held(ctx, repo, number)
+    if held is not None:
+        # Look before writing: somebody already holds it (or this worker does, from an earlier run).
+        return Attempt(held.worker == ctx.worker_id and held.agent == agent, held, held)
     token = uuid.uuid4().hex[:16]
     expires = lease_expiry(ctx.clock(), cfg.lease_minutes)
     marker = claim_marker(agent, ctx.worker_id, expires, token)
@@ -103,26 +112,42 @@ def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
     first = winner(live)
     if first is not None and first.token == token:
         for extra in ours[1:]:
-            _withdraw(ctx, repo, extra)
+            withdraw(ctx, repo, extra)
         return Attempt(True, first, first)
     if first is not None and first.worker == ctx.worker_id and first.agent == agent:
         # We already held it (an earlier run of this worker): keep that claim.
         for c in ours:
-            _withdraw(ctx, repo, c)
+            withdraw(ctx, repo, c)
         return Attempt(True, first, first)
     for c in ours or [mine]:
-        _withdraw(ctx, repo, c)
+        withdraw(ctx, repo, c)
     return Attempt(False, mine, first)
 
 
-def _withdraw(ctx: Context, repo: str, claim: ClaimInfo) -> None:
+def _held(ctx: Context, repo: str, number: int) -> ClaimInfo | None:
+    """The live claim holding the issue now, if any (only claims our own login wrote count)."""
+    rows = comment_rows(ctx, repo, number)
+    if not any(CLAIM_KIND in body.lower() for _, body, _ in rows):
+        return None  # nothing that looks like a claim: no need to know who we are
+    return winner(live_claims(rows, ctx.clock(), ctx.trust.me()))
+
+
+def withdraw(ctx: Context, repo: str, claim: ClaimInfo) -> None:
+    """Take a losing claim back: delete it, or when GitHub refuses the delete, edit it to
+    withdrawn (either way it stops counting as live). When both fail the claim stays live
+    behind the winner; `tick` takes such stale losing claims back later."""
     try:
         ctx.github.delete_comment(repo, claim.comment_id)
-    except (GitHubError, NotFound):
-        # Could not delete: mark it withdrawn so it stops counting as live.
-        m = make_marker(CLAIM_KIND, agent=claim.agent, worker=claim.worker, expires=iso(claim.expires),
-                        token=claim.token, state="withdrawn")
+        return
+    except (GitHubError, NotFound, Unavailable):
+        pass  # a refused or failing DELETE (5xx after retries included): edit it instead
+    m = make_marker(CLAIM_KIND, agent=claim.agent, worker=claim.worker, expires=iso(claim.expires),
+                    token=claim.token, state="withdrawn")
+    try:
         ctx.github.edit_comment(repo, claim.comment_id, f"{m}\nWithdrawn: another worker claimed this first.")
+    except (GitHubError, NotFound, Unavailable) as exc:
+        ctx.output.warn(f"{repo}: could not withdraw losing claim comment {claim.comment_id} ({exc}); "
+                        "`agentops tick` takes it back later")
 
 
 def _record_win(ctx: Context, key: str, claim: ClaimInfo) -> dict[str, Any]:

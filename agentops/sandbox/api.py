@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import urllib.parse
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 DOCS = "https://docs.github.com/rest"
