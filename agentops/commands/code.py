@@ -78,6 +78,7 @@ class CodeResult:
     resumed_from: str | None = None
     warnings: tuple[str, ...] = ()
     cleaned: tuple[str, ...] = ()
+    summary: str | None = None  # the agent's own account of the run (redacted), when it gave one
 
     @property
     def ok(self) -> bool:
@@ -449,7 +450,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
             assert result.reason is not None
             status = "no-change" if result.reason == "agent made no change" else "failed"
             return _fail(s, number, status, result.reason, branch=branch, cost_usd=result.cost_usd,
-                         turns=result.turns, transcript=transcript)
+                         turns=result.turns, transcript=transcript, summary=result.summary[:4000] or None)
         done("execute", summary=result.summary[:4000], cost_usd=result.cost_usd, turns=result.turns,
              transcript=transcript)
     ex = steps["execute"]

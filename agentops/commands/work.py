@@ -19,8 +19,8 @@ from agentops.context import Context
 from agentops.errors import AgentOpsError, LostRace, WorkFailed
 from agentops.orchestrator.actions import log_action
 from agentops.orchestrator.claims import Claimed, claim_task, renew_lease
+from agentops.orchestrator.lifecycle import finish_run
 from agentops.orchestrator.release import release_claim
-from agentops.state import docs
 
 
 class EngineResult(Protocol):
@@ -164,30 +164,9 @@ def _work_one(ctx: Context, engine: Engine, claimed: Claimed, agent: str, interv
         release_claim(ctx, claimed.repo, claimed.issue, "failed", detail=msg)
         _outcome_log(ctx, agent, claimed, "task-failed", {"reason": msg})
         return TaskOutcome(claimed.key, "error", None, msg, "failed")
-    if result.status in ("pr-opened", "pr-updated", "no-change"):
-        release_claim(ctx, claimed.repo, claimed.issue, "completed",
-                      detail=f"Pull request #{result.pr}." if result.pr else "")
-        _outcome_log(ctx, agent, claimed, "task-completed", {"status": result.status, "pr": result.pr})
-        return TaskOutcome(claimed.key, result.status, result.pr, result.reason, "completed")
-    if result.status == "skipped":
-        # The engine chose not to run (nothing to do for it now): no attempt is spent.
-        release_claim(ctx, claimed.repo, claimed.issue, "abandoned", detail=result.reason or "")
-        return TaskOutcome(claimed.key, result.status, result.pr, result.reason, "abandoned")
-    release_claim(ctx, claimed.repo, claimed.issue, "failed", detail=result.reason or "")
-    if result.status == "needs-human":
-        _mark_exhausted(ctx, claimed.key)
-    _outcome_log(ctx, agent, claimed, "task-failed", {"reason": result.reason, "status": result.status})
-    return TaskOutcome(claimed.key, result.status, result.pr, result.reason, "failed")
-
-
-def _mark_exhausted(ctx: Context, key: str) -> None:
-    """The engine gave up (bounded fix loops): no retry; `tick` labels it needs-human."""
-    def upd(d: Any) -> None:
-        rec = d.get(key)
-        if rec is not None:
-            rec["exhausted"] = True
-            d.put(key, rec)
-    ctx.store.update(docs.TASK_QUEUE, upd)
+    released = finish_run(ctx, claimed.repo, claimed.issue, agent, result.status, pr=result.pr, reason=result.reason,
+                          summary=getattr(result, "summary", None))
+    return TaskOutcome(claimed.key, result.status, result.pr, result.reason, released)
 
 
 def _outcome_log(ctx: Context, agent: str, claimed: Claimed, action: str, details: dict[str, Any]) -> None:

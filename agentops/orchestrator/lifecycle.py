@@ -8,6 +8,7 @@ from typing import Any
 
 from agentops.context import Context
 from agentops.domain.claims import NEEDS_HUMAN_LABEL, iso
+from agentops.domain.markers import make_marker
 from agentops.errors import NotFound
 from agentops.github.models import PullRequest
 from agentops.state import docs
@@ -114,3 +115,62 @@ def retry(ctx: Context, repo: str, number: int) -> bool:
         ctx.github.remove_label(repo, number, NEEDS_HUMAN_LABEL)
         log_action(ctx, agent=None, repo=repo, issue=number, action="retry", result="ok")
     return changed
+
+
+REPORT_KIND = "report"
+MAX_SUMMARY = 4000
+
+
+def finish_run(ctx: Context, repo: str, issue: int, agent: str | None, status: str, *, pr: int | None = None,
+               reason: str | None = None, summary: str | None = None) -> str:
+    """End a code run's claim by what the run did; returns the release reason.
+
+    pr-opened / pr-updated: completed (the PR's merge completes the task). No change: for an
+    investigation (form Kind) the agent's report is the result: posted on the issue, which closes;
+    for code it is a failed attempt, with the agent's summary in the release comment, never a
+    completion. skipped: abandoned (no attempt spent). needs-human: failed and not retried.
+    """
+    from .release import release_claim
+
+    rec = ctx.store.get(docs.TASK_QUEUE, f"{repo}#{issue}") or {}
+    said = (summary or "").strip()[:MAX_SUMMARY]
+    if status in ("pr-opened", "pr-updated"):
+        release_claim(ctx, repo, issue, "completed", detail=f"Pull request #{pr}." if pr else "")
+        outcome, why = "completed", status
+    elif status == "no-change" and rec.get("task_kind") == "investigation":
+        marker = make_marker(REPORT_KIND, issue=issue)
+        ctx.github.create_comment(repo, issue, f"{marker}\n## Investigation report\n\n{said or '(the agent gave no report)'}",
+                                  marker=marker)
+        release_claim(ctx, repo, issue, "completed", detail="The report is above.")
+        complete(ctx, repo, issue)
+        outcome, why = "completed", "investigation-report"
+    elif status == "skipped":
+        release_claim(ctx, repo, issue, "abandoned", detail=reason or "")
+        return "abandoned"
+    else:
+        detail = reason or status
+        if status == "no-change":
+            detail = "The agent made no change, so this attempt failed." + \
+                (f" Its summary:\n\n{_quote(said)}" if said else "")
+        release_claim(ctx, repo, issue, "failed", detail=detail)
+        if status == "needs-human":
+            _mark_exhausted(ctx, f"{repo}#{issue}")
+        outcome, why = "failed", status
+    log_action(ctx, agent=agent, repo=repo, issue=issue,
+               action="task-completed" if outcome == "completed" else "task-failed",
+               result="ok" if outcome == "completed" else "fail", details={"status": why, "pr": pr, "reason": reason})
+    return outcome
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines())
+
+
+def _mark_exhausted(ctx: Context, key: str) -> None:
+    """The engine gave up (bounded fix loops): no retry; `tick` labels it needs-human."""
+    def upd(d: Any) -> None:
+        rec = d.get(key)
+        if rec is not None:
+            rec["exhausted"] = True
+            d.put(key, rec)
+    ctx.store.update(docs.TASK_QUEUE, upd)

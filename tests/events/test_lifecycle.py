@@ -1,0 +1,62 @@
+"""After a run: no change is a failed attempt (never a completion); an investigation closes with
+the agent's report; a dispatched run claims exactly its task for exactly its agent."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentops.domain.markers import find_marker
+from agentops.errors import LostRace
+from agentops.orchestrator.claims import claim_task
+from agentops.orchestrator.lifecycle import finish_run
+from agentops.state import docs
+
+from .conftest import REPO, Hub, form
+
+
+def test_no_change_is_a_failed_attempt_with_the_agents_summary(hub: Hub) -> None:
+    n = hub.task("Nothing to do?")
+    ctx = hub.ctx("worker")
+    claim_task(ctx, "a1", repo=REPO, issue=n)
+    out = finish_run(ctx, REPO, n, "a1", "no-change", reason="agent made no change",
+                     summary="The flag already exists; I changed nothing.")
+    assert out == "failed"
+    rec = ctx.store.get(docs.TASK_QUEUE, f"{REPO}#{n}")
+    assert rec["attempts"] == 1 and not rec.get("completed") and rec["status"] == "backoff"
+    assert hub.gh.get_issue(REPO, n).state == "open"
+    assert any("> The flag already exists" in c.body and "this attempt failed" in c.body
+               for c in hub.gh.list_comments(REPO, n))
+
+
+def test_investigation_closes_with_the_report(hub: Hub) -> None:
+    n = hub.task("Why is CI slow?", body=form(spec="- find out why CI takes 40 minutes") + "\n### Kind\n\ninvestigation\n")
+    ctx = hub.ctx("worker")
+    claim_task(ctx, "a1", repo=REPO, issue=n)
+    assert ctx.store.get(docs.TASK_QUEUE, f"{REPO}#{n}")["task_kind"] == "investigation"
+    out = finish_run(ctx, REPO, n, "a1", "no-change", reason="agent made no change",
+                     summary="The test job reinstalls every dependency; cache pip.")
+    assert out == "completed"
+    issue = hub.gh.get_issue(REPO, n)
+    assert issue.state == "closed"
+    [report] = [c for c in hub.gh.list_comments(REPO, n) if find_marker(c.body, "report")]
+    assert "cache pip" in report.body
+
+
+def test_unknown_kind_holds_the_task(hub: Hub) -> None:
+    n = hub.task("Odd", body=form() + "\n### Kind\n\nmeeting\n")
+    r = hub.deliver("issues", hub.issue_payload("opened", n))
+    assert not r.dispatched
+    assert hub.ctx().store.get(docs.TASK_QUEUE, f"{REPO}#{n}")["status"] == "invalid"
+
+
+def test_dispatched_run_claims_only_for_its_agent(hub: Hub) -> None:
+    n = hub.task("Routed")
+    router = hub.ctx()
+    [d] = hub.deliver("issues", hub.issue_payload("opened", n), ctx=router).dispatched
+    other = "a2" if d.agent == "a1" else "a1"
+    with pytest.raises(LostRace):
+        claim_task(router, other, repo=REPO, issue=n)
+    got = claim_task(router, d.agent, repo=REPO, issue=n)
+    assert got.claimed is not None and got.claimed.agent == d.agent
+    # Claimed: in flight, not dispatched again by the next event.
+    assert not hub.deliver("issues", hub.issue_payload("edited", n), ctx=router).dispatched
