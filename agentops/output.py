@@ -49,6 +49,18 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Col:
+    """A table column that never wraps: cut with an ellipsis at `width` (or, with `grow`, to the room
+    the other columns leave), so a table fits the terminal and each row stays one line."""
+
+    name: str
+    width: int | None = None
+    min_width: int | None = None
+    grow: bool = False
+    justify: str = "left"
+
+
 @dataclass
 class Output:
     json_mode: bool = False
@@ -113,16 +125,22 @@ class Output:
         if self.in_actions:
             self.annotation("error", message, file=file, line=line)
 
-    def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def table(self, title: str | None, columns: Sequence[str | Col], rows: Sequence[Sequence[Any]]) -> None:
         if self.quiet:
             return
         from rich.table import Table
 
+        cells = [[self.redactor.redact("" if v is None else str(v)) for v in r] for r in rows]
+        widths = _fit(columns, cells, self.console.width)
         t = Table(title=title, show_lines=False)
-        for c in columns:
-            t.add_column(c)
-        for r in rows:
-            t.add_row(*(_rich_escape(self.redactor.redact("" if v is None else str(v))) for v in r))
+        for i, c in enumerate(columns):
+            if isinstance(c, Col):
+                t.add_column(c.name, no_wrap=True, overflow="ellipsis", width=widths[i],
+                             justify=c.justify)  # type: ignore[arg-type]
+            else:
+                t.add_column(c)
+        for r in cells:
+            t.add_row(*(_rich_escape(v) for v in r))
         self.console.print(t)
 
     # -- machine output (stdout) ------------------------------------------------------
@@ -186,6 +204,27 @@ class Output:
                 fh.write(f"{name}<<{delim}\n{value}\n{delim}\n")
             else:
                 fh.write(f"{name}={value}\n")
+
+
+def _fit(columns: Sequence[str | Col], cells: Sequence[Sequence[str]], total: int) -> list[int | None]:
+    """Widths for Col columns: each as wide as its content up to its cap; a `grow` column gets what the
+    others leave of the terminal (rich's own shrinking would cut the short columns first)."""
+    widths: list[int | None] = []
+    for i, c in enumerate(columns):
+        if not isinstance(c, Col):
+            widths.append(None)
+            continue
+        natural = max([len(c.name), *(len(r[i]) for r in cells if i < len(r))])
+        widths.append(min(natural, c.width) if c.width else natural)
+    grow = [i for i, c in enumerate(columns) if isinstance(c, Col) and c.grow]
+    if grow:
+        borders = 3 * len(columns) + 1
+        rest = total - borders - sum(w or 0 for i, w in enumerate(widths) if i not in grow)
+        for i in grow:
+            col = columns[i]
+            assert isinstance(col, Col)
+            widths[i] = max(min(widths[i] or 0, max(rest // len(grow), 0)), col.min_width or 1)
+    return widths
 
 
 class UnknownField(BadInput):

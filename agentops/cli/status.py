@@ -15,9 +15,19 @@ def status_cmd(json: JsonOpt = False) -> None:
         now = ctx.clock()
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(r.task_counts.items())) or "empty"
         out.info(f"state: {r.state_dir}")
-        out.table(f"Task queue ({counts})", ["task", "status", "priority", "agent", "lease", "title"],
-                  [[t["key"], t["status"], t["priority"] or "", t["agent"] or "",
-                    cmd.age(t["lease_expires"], now), t["title"]] for t in r.tasks[:50]])
+        from agentops.domain.taskkey import short_keys
+        from agentops.output import Col
+
+        # Fits 80 columns: the issue number and the start of the title always show; the rest is cut.
+        shown = r.tasks[:50]
+        names = short_keys((t["key"] for t in shown), 16)
+        out.table(f"Task queue ({counts})", [Col("#", width=16, justify="right"), Col("title", grow=True, min_width=12),
+                                            Col("status", width=11), Col("prio", width=8), Col("agent", width=9),
+                                            Col("lease", width=9)],
+                  [[names[t["key"]], t["title"], t["status"], t["priority"] or "", t["agent"] or "",
+                    cmd.age(t["lease_expires"], now)] for t in shown])
+        if len(r.tasks) > len(shown):
+            out.info(f"... and {len(r.tasks) - len(shown)} more (agentops status --json lists them all)")
         if r.agents:
             out.table("Agents", ["agent", "active", "last seen"],
                       [[a["name"], a.get("active_tasks", ""), cmd.age(a.get("heartbeat"), now)] for a in r.agents])

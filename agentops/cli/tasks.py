@@ -27,8 +27,17 @@ def tasks(
         if json:
             ctx.output.emit(r)
             return
-        ctx.output.table(f"tasks ({', '.join(r.repos)})", ["task", "status", "priority", "agent", "deadline", "why"],
-                         [(t.key, t.status, t.priority, t.agent, t.deadline or "", t.reason or "") for t in r.tasks])
+        from agentops.domain.taskkey import short_keys
+        from agentops.output import Col
+
+        # Fits 80 columns: the issue number and the start of the title always show; the rest is cut.
+        names = short_keys((t.key for t in r.tasks), 16)
+        ctx.output.table(f"tasks ({', '.join(r.repos)}), most urgent first",
+                         [Col("#", width=16, justify="right"), Col("title", grow=True, min_width=12),
+                          Col("status", width=11), Col("prio", width=8), Col("agent", width=9),
+                          Col("deadline", width=10), Col("why", width=22)],
+                         [(names[t.key], t.title, t.status, t.priority, t.agent, (t.deadline or "")[:10],
+                           t.reason or "") for t in r.tasks])
         for cycle in r.cycles:
             ctx.output.warn("dependency cycle: " + " -> ".join((*cycle, cycle[0])))
         for line in r.warnings:

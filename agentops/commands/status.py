@@ -33,7 +33,9 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     store = ctx.store
     tasks = []
     counts: dict[str, int] = {}
-    for key, rec in sorted(store.records(docs.TASK_QUEUE).items()):
+    from agentops.domain.taskkey import natural_key
+
+    for key, rec in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0])):
         if not _is_task_key(key):  # the queue also holds `tasks`' sync bookkeeping
             continue
         status = str(rec.get("status", "unknown"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from agentops.domain.dora import Incident
 from agentops.domain.report_render import FullReport
+from agentops.domain.taskkey import natural_key
 from agentops.domain.timeutil import parse_time
 
 MAX_TASKS = 150  # rows and DAG nodes drawn; the page says how many more there are
@@ -55,14 +56,6 @@ class Dashboard:
     agents: tuple[AgentState, ...]
     incidents: tuple[Incident, ...]
     flaky: tuple[FlakyTest, ...]
-
-
-def natural_key(key: str) -> tuple[str, int, str]:
-    """Sort "owner/repo#N" by repository, then number as a number (#2 before #10)."""
-    repo, sep, num = key.rpartition("#")
-    if sep and num.isdigit():
-        return repo.lower(), int(num), ""
-    return key.lower(), -1, key
 
 
 def build(report: FullReport, queue: Mapping[str, Mapping[str, Any]], agents: Mapping[str, Mapping[str, Any]],

@@ -9,8 +9,9 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from agentops.domain.dashboard import QueueTask, dag_layers, natural_key
+from agentops.domain.dashboard import QueueTask, dag_layers
 from agentops.domain.dashboard_html import SECTIONS
+from agentops.domain.taskkey import natural_key
 from tests.report.dashboard_seed import CONFIG, HOSTILE_AGENT, HOSTILE_TEST, HOSTILE_TITLE, REPO, seed
 
 
