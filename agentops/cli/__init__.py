@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("claim", "Release a claim: release comment, label off, task back in the queue (or done)."),
     "code": ("code", "Run a coding agent on a work order in its own worktree and open (or update) the pull "
              "request."),
+    "review": ("review", "Have the review agent check a pull request against its task and publish its verdict "
+               "as a review (exit 1 when the agent gave no usable verdict)."),
     "test": ("test", "Run the quality gates on a branch or PR and report them (exit 1 when a required gate "
              "fails)."),
     "deploy": ("deploy", "Pre-flight, deploy, smoke-check and monitor; roll back and open an incident on "

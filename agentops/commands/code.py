@@ -23,7 +23,7 @@ from agentops.agents.base import Invocation, Progress
 from agentops.agents.gates import command_prefix
 from agentops.agents.pricing import Prices
 from agentops.agents.runner import AgentRun, agent_env, run_agent
-from agentops.context import Context, repo_from_remote_url
+from agentops.context import Context
 from agentops.domain.budget import charge, run_cap
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
@@ -32,8 +32,10 @@ from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
 from agentops.github.models import Issue, PullRequest, RepoInfo
+from agentops.orchestrator import workspace
 from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
 from agentops.orchestrator.budget import agent_allowance, spend
+from agentops.orchestrator.ci_feedback import read_failure
 from agentops.output import LiveLine, to_jsonable
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig, Config, GateConfig
@@ -41,7 +43,6 @@ from agentops.state import docs
 
 STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")
 NEEDS_HUMAN = "needs-human"
-FAILING_CHECKS = {"failure", "timed_out", "cancelled", "action_required", "startup_failure"}
 _CLOSES_RE = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b")
 _OK = ("pr-opened", "pr-updated", "skipped", "cleaned")
 
@@ -192,35 +193,11 @@ def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, k
 
 
 def _local_repo(s: _Session) -> Path:
-    """The clone the worktrees hang off: the configured path, this checkout when its origin is the
-    target repository, else a clone kept under the worktrees folder."""
-    ctx = s.ctx
-    configured = ctx.config.repository(s.repo)
-    if configured is not None and configured.path:
-        return (ctx.root / configured.path).resolve()
-    origin = wt.origin_url(ctx.root)
-    if origin and (origin == s.info.clone_url or (repo_from_remote_url(origin) or "").lower() == s.repo.lower()):
-        return ctx.root
-    cache = _worktrees_root(ctx) / ".clones" / s.repo
-    if not (cache / ".git").exists():
-        wt.clone(s.info.clone_url, cache, token=s.token)
-    return cache
+    return workspace.local_repo(s.ctx, s.repo, s.info, s.token)
 
 
-def _worktrees_root(ctx: Context) -> Path:
-    root = (ctx.root / ctx.config.code.worktrees).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        # Worktrees live inside the checkout; keep them out of its `git status`.
-        ignore.write_text("*\n", encoding="utf-8")
-    return root
-
-
-def _transcripts(ctx: Context, repo: str) -> Path:
-    path = ctx.state_dir / "agents" / repo / "transcripts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+_worktrees_root = workspace.worktrees_root
+_transcripts = workspace.transcripts
 
 
 def _rel(ctx: Context, path: Path) -> str:
@@ -243,8 +220,7 @@ def _conventions(ctx: Context, worktree: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _mirror(s: _Session) -> Mirror:
-    """The private repository every credentialed git command runs in (see agentops.git.mirror)."""
-    return Mirror(_worktrees_root(s.ctx) / ".mirrors" / f"{s.repo}.git").ensure()
+    return workspace.mirror(s.ctx, s.repo)
 
 
 def _prepare_worktree(s: _Session, branch: str, path: Path) -> wt.Worktree:
@@ -531,14 +507,8 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
     gh = s.ctx.github
     parts: list[str] = []
     if kind == "ci":
-        for run in gh.list_check_runs(s.repo, pr.head_sha):
-            if run.status == "completed" and (run.conclusion or "") in FAILING_CHECKS:
-                text = "\n".join(x for x in (run.output_title, run.output_summary) if x)
-                parts.append(f"### Check `{run.name}`: {run.conclusion}\n{text}".rstrip())
-        for st in gh.get_combined_status(s.repo, pr.head_sha).statuses:
-            if st.state in ("failure", "error"):
-                parts.append(f"### Status `{st.context}`: {st.state}\n{st.description}".rstrip())
-        return "\n\n".join(parts), {"ci_sha": pr.head_sha}
+        # The failing jobs' log tails, other apps' check output, statuses and annotations, redacted.
+        return read_failure(gh, s.repo, pr.head_sha, s.redactor).text, {"ci_sha": pr.head_sha}
     me = gh.whoami().login.lower()
     last_review = int(seen.get("review_id") or 0)
     last_comment = int(seen.get("comment_id") or 0)

@@ -64,6 +64,11 @@ class Mirror:
     def rev_parse(self, ref: str) -> str:
         return self._git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).stdout
 
+    def diff(self, base_ref: str, head: str, *, max_bytes: int = 2 * 1024 * 1024) -> str:
+        """The pull request's diff as GitHub shows it: `head` against its merge base with `base_ref`."""
+        res = self._git(["diff", "--no-color", "--no-ext-diff", "--no-textconv", f"{base_ref}...{head}"])
+        return res.stdout[:max_bytes]
+
     def has_commit(self, sha: str) -> bool:
         return self._git(["cat-file", "-e", f"{sha}^{{commit}}"], check=False).ok
 

@@ -182,3 +182,22 @@ def common_dir(path: Path) -> Path:
 def has_trailer(path: Path, trailer: str) -> bool:
     message = _git(path, ["log", "-1", "--format=%B"])[1]
     return any(line.strip() == trailer for line in message.splitlines())
+
+
+def detached_worktree(root: Path, path: Path, source: str | Path, ref: str, sha: str) -> Path:
+    """A read-only look at `sha` (fetched from `source`'s `ref`, the private mirror) at `path`: a
+    detached worktree, created or reset to exactly `sha` with nothing else in it. For agents that
+    read a pull request without writing to its branch (the review agent)."""
+    root = open_repo(root).path
+    _git(root, ["fetch", "--no-tags", str(source), f"+{ref}:refs/agentops/look/{sha}"])
+    _git(root, ["worktree", "prune"], check=False)
+    path = path.resolve()
+    if path in _registered_worktrees(root) and path.exists():
+        _git(path, ["checkout", "-q", "--detach", "--force", sha])
+        reset_clean(path, sha)
+        _git(path, ["clean", "-fdx"])
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _git(root, ["worktree", "add", "-q", "--detach", str(path), sha])
+    _git(root, ["update-ref", "-d", f"refs/agentops/look/{sha}"], check=False)
+    return path

@@ -424,13 +424,21 @@ class GitHubAdapter:
         return [convert.review(d) for d in items]
 
     def create_review(self, repo: str, number: int, *, event: str, body: str = "",
-                      commit_id: str | None = None) -> Review:
-        payload: dict[str, Any] = {"event": event, "body": body}
+                      commit_id: str | None = None, comments: Sequence[Mapping[str, object]] = (),
+                      marker: str | None = None) -> Review:
+        payload: dict[str, Any] = {"event": event, "body": _with_marker(body, marker)}
         if commit_id:
             payload["commit_id"] = commit_id
+        if comments:
+            payload["comments"] = [dict(c) for c in comments]
         url = f"{_r(repo)}/pulls/{number}/reviews"
+
+        def find() -> Review | None:
+            assert marker is not None
+            return next((r for r in self.list_reviews(repo, number) if marker in r.body), None)
+
         return self._create(f"review {event} on {repo}#{number}", lambda: self._client.once("POST", url, body=payload),
-                            None, convert.review)
+                            find if marker else None, convert.review)
 
     def list_review_comments(self, repo: str, number: int) -> list[ReviewComment]:
         items = self._list(f"{_r(repo)}/pulls/{number}/comments", f"review comments of {repo}#{number}")

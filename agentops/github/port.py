@@ -142,7 +142,8 @@ class GitHubPort(Protocol):
     def list_reviews(self, repo: str, number: int) -> list[Review]: ...
 
     def create_review(self, repo: str, number: int, *, event: str, body: str = "",
-                      commit_id: str | None = None) -> Review:
+                      commit_id: str | None = None, comments: Sequence[Mapping[str, object]] = (),
+                      marker: str | None = None) -> Review:
         """event: APPROVE | REQUEST_CHANGES | COMMENT. GitHub refuses self-approval with 422 (GitHubError)."""
         ...
 
