@@ -61,6 +61,7 @@ def report_cmd(
 
 
 def show(ctx: Context, result: ReportResult, fmt: str, output: str | None = None) -> None:
+    from agentops.commands.report import json_document
     from agentops.domain.report_render import (
         AGENT_HEADERS,
         DORA_HEADERS,
@@ -74,7 +75,7 @@ def show(ctx: Context, result: ReportResult, fmt: str, output: str | None = None
     out = ctx.output
     out.summary(result.markdown)  # no-op outside GitHub Actions
     if fmt == "json":
-        out.emit(result)
+        out.emit(json_document(result))
         return
     if fmt in ("markdown", "html"):
         if fmt == "html":

@@ -14,7 +14,7 @@ def as_json(result: ScoutResult) -> dict[str, Any]:
     return {
         "cycle": result.cycle, "checks": list(result.checks), "stopped": result.stopped,
         "rate_remaining": result.rate_remaining, "fail_on": result.fail_on, "failing": result.failing,
-        "exit_code": result.exit_code,
+        "exit_code": result.exit_code, "unscanned": list(result.unscanned),
         "findings": [f.to_dict() for f in result.findings],
         "repos": [{"repo": r.repo, "status": r.status, "message": r.message, "endpoints": dict(r.endpoints),
                    "notes": list(r.notes), "findings": [f.fingerprint for f in r.findings]} for r in result.repos],
@@ -74,11 +74,14 @@ def scout_cmd(
         for c in result.issues:
             out.info(f"{c.repo}: {c.action} issue #{c.issue if c.issue is not None else '-'} "
                      f"({c.fingerprint}){': ' + c.reason if c.reason else ''}")
+        if result.unscanned:
+            out.error(f"not scanned: {', '.join(result.unscanned)} (see Details); "
+                      f"{len(result.repos) - len(result.unscanned)} of {len(result.repos)} repositories scanned")
         if result.stopped:
             out.error(result.stopped, hint="what was scanned is saved; the next run resumes with the rest")
         elif result.failing:
             out.error(f"{result.failing} finding(s) at or above severity {result.fail_on}")
-        else:
+        elif not result.unscanned:
             out.success(f"{len(result.findings)} finding(s) in {len(result.repos)} repositories")
         return result.exit_code
 

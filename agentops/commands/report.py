@@ -23,6 +23,7 @@ from agentops.domain.agent_metrics import (
 from agentops.domain.dora import (
     Deployment,
     IncidentFolder,
+    Window,
     compute_dora,
     dora_trend,
     environments,
@@ -163,6 +164,24 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
         store.put(docs.METRICS, "latest", to_jsonable(report))
     published = _publish(ctx, options, markdown, now) if options.publish else None
     return ReportResult(report, markdown, tuple(syncs), published)
+
+
+def json_document(result: ReportResult) -> Any:
+    """`report --json`: a stable document. With no deployment or incident recorded there is no environment
+    to report, and the DORA keys would be missing; one entry with `environment: null` and every metric null
+    keeps each key present (the terminal and markdown forms keep saying "no data")."""
+    from agentops.output import to_jsonable
+
+    doc = to_jsonable(result)
+    r = result.report
+    if not r.environments:
+        window = Window(r.window_start, r.window_end)
+        weeks = len(r.agents.trend.week_starts) or 1
+        empty = to_jsonable(EnvironmentReport(compute_dora([], {}, window, ""), dora_trend([], {}, r.window_end,
+                                                                                           weeks, "")))
+        empty["dora"]["environment"] = None
+        doc["report"]["environments"] = [empty]
+    return doc
 
 
 def _everything(e: dict[str, Any]) -> bool:

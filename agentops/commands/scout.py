@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,6 +79,7 @@ class ScoutResult:
     fail_on: str | None
     failing: int
     exit_code: int
+    unscanned: tuple[str, ...] = ()  # repositories GitHub could not be read for (or that do not exist)
 
 
 @dataclass
@@ -267,7 +268,8 @@ def run(options: ScoutOptions, ctx: Context) -> ScoutResult:
 
     findings = tuple(f for t in targets for f in reports[t.repo].findings)
     failing = len(S.at_or_above(findings, options.fail_on)) if options.fail_on else 0
-    code = ExitCode.UNAVAILABLE if stop else (ExitCode.FAILED if failing else ExitCode.OK)
+    unscanned = tuple(t.repo for t in targets if reports[t.repo].status in _UNSCANNED)
+    code = _exit_code(reports.values(), stopped=bool(stop), unscanned=bool(unscanned), failing=failing)
     rl = ctx.github.last_rate_limit if gh_targets else None
     store.append(docs.AGENT_ACTIONS, {
         "agent": "scout", "worker": ctx.worker_id, "repo": None, "issue": None, "action": "scout",
@@ -277,7 +279,21 @@ def run(options: ScoutOptions, ctx: Context) -> ScoutResult:
     return ScoutResult(repos=tuple(reports[t.repo] for t in targets), findings=findings, issues=tuple(changes),
                        checks=checks, cycle=cycle_id, stopped=stop[0] if stop else None,
                        rate_remaining=rl.remaining if rl else None, fail_on=options.fail_on, failing=failing,
-                       exit_code=int(code))
+                       exit_code=int(code), unscanned=unscanned)
+
+
+# A repository in one of these states was not scanned: its "0 findings" means nothing.
+_UNSCANNED = frozenset({"not-found", "forbidden", "error"})
+
+
+def _exit_code(reports: Iterable[RepoReport], *, stopped: bool, unscanned: bool, failing: int) -> ExitCode:
+    """Fail closed: a repository that does not exist is bad input (2); one GitHub could not be read for, or a
+    scan stopped early, is unavailable (3), never a green "0 findings"."""
+    if any(r.status == "not-found" for r in reports):
+        return ExitCode.BAD_INPUT
+    if stopped or unscanned:
+        return ExitCode.UNAVAILABLE
+    return ExitCode.FAILED if failing else ExitCode.OK
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -388,6 +404,8 @@ def _report(s: _Scanned) -> RepoReport:
         return RepoReport(s.target.repo, got.fatal_kind or "error", got.fatal, dict(got.status), tuple(s.notes))
     errors = dict(got.errors) if got else {}
     status = "partial" if errors else "ok"
+    if errors and s.target.github and not s.evaluated:
+        status = "error"  # every read failed after retries: nothing was checked
     message = "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or None
     findings = tuple(sorted(s.findings.values(), key=lambda f: (-S.severity_rank(f.severity), f.fingerprint)))
     return RepoReport(s.target.repo, status, message, dict(got.status) if got else {}, tuple(s.notes), findings)

@@ -140,6 +140,9 @@ class Window:
         return Window(self.start - (self.end - self.start), self.start)
 
 
+_MAX_WINDOW = dt.timedelta(days=36500)  # a century: any real history, and twice it still fits in a datetime
+
+
 def parse_since(value: str | None, *, now: dt.datetime, default_days: int) -> Window:
     """`7d`, `30d`, `2w`, `12h` or a date `YYYY-MM-DD` (UTC midnight). ValueError when invalid."""
     if value is None or value == "":
@@ -150,6 +153,8 @@ def parse_since(value: str | None, *, now: dt.datetime, default_days: int) -> Wi
         amount = int(v[:-1])
         if amount <= 0:
             raise ValueError(f"{value!r}: must be a positive duration")
+        if amount * units[v[-1]] > _MAX_WINDOW.total_seconds():  # the previous window must fit in a datetime too
+            raise ValueError(f"{value!r}: longer than {_MAX_WINDOW.days} days")
         return Window(now - dt.timedelta(seconds=amount * units[v[-1]]), now)
     try:
         day = dt.date.fromisoformat(v)
@@ -158,6 +163,8 @@ def parse_since(value: str | None, *, now: dt.datetime, default_days: int) -> Wi
     start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     if start >= now:
         raise ValueError(f"{value!r}: the date is not in the past")
+    if now - start > _MAX_WINDOW:
+        raise ValueError(f"{value!r}: more than {_MAX_WINDOW.days} days ago")
     return Window(start, now)
 
 

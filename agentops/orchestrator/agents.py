@@ -77,6 +77,17 @@ def available_agents(ctx: Context, profiles: Mapping[str, q.AgentProfile]) -> li
     return out
 
 
+def check_agent_name(ctx: Context, name: str) -> None:
+    """Bad --agent values are exit 2 before anything syncs or writes: the name goes into claim markers
+    and state keys, so it must be one printable line, and a configured one when agents are configured."""
+    if not name.strip() or not name.isprintable():
+        raise BadInput(f"--agent: {name!r} is not an agent name (one non-empty line of printable characters)")
+    names = sorted(a.name for a in ctx.config.agents)
+    if names and name not in names:
+        raise BadInput(f"--agent: unknown agent {name!r} (configured: {', '.join(names)})",
+                       hint="add it under `agents:` in agentops.yaml")
+
+
 def resolve_agent(ctx: Context, name: str, profiles: Mapping[str, q.AgentProfile]) -> q.AgentProfile:
     if name in profiles:
         return profiles[name]

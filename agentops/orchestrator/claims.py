@@ -40,7 +40,7 @@ from agentops.errors import BadInput, GitHubError, LostRace, NotFound, Unavailab
 from agentops.state import docs
 
 from .actions import log_action
-from .agents import agent_profiles, available_agents, resolve_agent, touch_agent
+from .agents import agent_profiles, available_agents, check_agent_name, resolve_agent, touch_agent
 from .budget import ensure_budget
 from .readiness import evaluate
 from .records import queue_task, split_key
@@ -184,6 +184,9 @@ def claim_issue(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
 def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None, sync: bool = True) -> ClaimResult:
     """Claim `issue` for `agent` (LostRace when another worker holds it), or without an issue the
     best ready task this agent can take."""
+    if issue is not None and not 1 <= issue < 2**31:  # validated before the sync writes anything
+        raise BadInput(f"ISSUE: {issue} is not an issue number (1 or more)")
+    check_agent_name(ctx, agent)
     if sync:
         sync_repo(ctx, repo)
     tasks = evaluate(ctx, [repo])

@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from agentops.state.lock import unwritable
+
 # State files are shared through git; owner-only modes from mkstemp would surprise nobody
 # there, but they would surprise a second local user running the agent.
 _FILE_MODE = 0o644
@@ -31,8 +33,11 @@ def fsync_dir(folder: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Temp file in the same folder (same filesystem, so the rename is atomic), fsync, replace."""
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise unwritable(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -49,8 +54,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def append_line(path: Path, line: bytes) -> None:
     """One write() of a whole line with O_APPEND, then fsync; callers hold the file's lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
+    except OSError as exc:
+        raise unwritable(path, exc) from None
     try:
         view = memoryview(line)
         while view:

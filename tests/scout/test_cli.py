@@ -21,8 +21,10 @@ def test_cli_json_fail_on_and_idempotent_reruns(emulator: Any, gh_env: dict[str,
     seed_repo(emulator, "agentops-bot/a")
     first = _cli(["--repo", "agentops-bot/a", "--repo", "agentops-bot/nope", "--json", "--fail-on", "high"],
                  gh_env, tmp_path)
-    assert first.returncode == 1, first.stderr
+    assert first.returncode == 2, first.stderr  # agentops-bot/nope does not exist: bad input
+    assert "not scanned: agentops-bot/nope" in first.stderr
     doc = json.loads(first.stdout)
+    assert doc["unscanned"] == ["agentops-bot/nope"]
     assert {f["check"] for f in doc["findings"]} == {"ci", "dependabot"}
     assert {r["repo"]: r["status"] for r in doc["repos"]}["agentops-bot/nope"] == "not-found"
     assert (tmp_path / "state" / "repo-scout" / "scan-results.json").is_file()

@@ -115,7 +115,8 @@ def test_unknown_repo_and_forbidden_endpoint_do_not_stop_the_others(emulator: An
     assert "disabled" in (by["agentops-bot/b"].message or "")
     assert {f.check for f in by["agentops-bot/b"].findings} == {"ci"}
     assert {f.check for f in by["agentops-bot/a"].findings} == {"ci", "dependabot"}
-    assert res.exit_code == 0
+    # The others were scanned, but a named repository that does not exist is bad input, never a green run.
+    assert res.exit_code == 2 and res.unscanned == ("agentops-bot/missing",)
 
 
 def test_forbidden_check_keeps_its_issue_open(emulator: Any, gh: Any, tmp_path: Path) -> None:
