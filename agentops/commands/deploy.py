@@ -25,7 +25,7 @@ from agentops.context import Context
 from agentops.domain import deploy as dom
 from agentops.domain.markers import find_marker
 from agentops.domain.timeutil import iso
-from agentops.errors import AgentOpsError, BadInput, ConfigError, GitHubError, LostRace, WorkFailed
+from agentops.errors import AgentOpsError, BadInput, ConfigError, GitHubError, LostRace, NotFound, WorkFailed
 from agentops.http import HttpClient
 from agentops.redact import Redactor
 from agentops.settings import EnvironmentConfig, HealthCheckConfig
@@ -300,6 +300,8 @@ def _checks_item(ctx: Context, env: _Env, sha: str) -> PreflightItem:
     gh = ctx.github
     try:
         combined = gh.get_combined_status(env.repo, sha)
+    except NotFound as exc:  # the emulator and some GitHub versions answer 404 for an unknown commit
+        return PreflightItem("checks", False, f"{sha[:12]} is not on GitHub (push it first): {exc.message}")
     except GitHubError as exc:
         if exc.status == 422:  # GitHub: "No commit found for SHA"
             return PreflightItem("checks", False, f"{sha[:12]} is not on GitHub (push it first): {exc.message}")
