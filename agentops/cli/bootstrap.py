@@ -10,7 +10,8 @@ from agentops.domain.roles import ROLES
 
 @app.command("bootstrap")
 def bootstrap_cmd(
-    role: Annotated[str, typer.Option("--role", help=f"This Codespace's role: {', '.join(ROLES)}.")] = "all",
+    role: Annotated[str | None, typer.Option("--role", help=f"This Codespace's role: {', '.join(ROLES)} "
+                                             "(default: $AGENTOPS_ROLE, else all).", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when a required check fails.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Skip the GitHub API check.")] = False,
     json: JsonOpt = False,

@@ -8,6 +8,7 @@ into a failure (the CLI's exit 1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agentops.commands import doctor
@@ -18,7 +19,7 @@ from agentops.errors import AgentOpsError
 
 @dataclass(frozen=True)
 class BootstrapOptions:
-    role: str
+    role: str | None = None  # None: $AGENTOPS_ROLE (every generated dev container sets it), else "all"
     strict: bool = False
     offline: bool = False
 
@@ -42,12 +43,21 @@ class BootstrapResult:
         return not any(c.status == "fail" and c.required for c in self.checks)
 
 
+def resolve_role(option: str | None, env: Mapping[str, str]) -> str:
+    """--role, else AGENTOPS_ROLE, else "all"; an unknown role is bad input naming where it came from."""
+    from agentops.errors import BadInput
+
+    source, role = ("--role", option) if option is not None else ("AGENTOPS_ROLE", env.get("AGENTOPS_ROLE", ""))
+    if option is None and not role.strip():
+        return "all"
+    if role not in ROLES:
+        raise BadInput(f"{source}: unknown role {role!r} (one of {', '.join(ROLES)})")
+    return role
+
+
 def run(options: BootstrapOptions, ctx: Context) -> BootstrapResult:
     # Validates the role before anything is written.
-    if options.role not in ROLES:
-        from agentops.errors import BadInput
-
-        raise BadInput(f"--role: unknown role {options.role!r} (one of {', '.join(ROLES)})")
+    role = resolve_role(options.role, ctx.env)
     notes: list[str] = []
     root = ctx.root
     driver: str | None = None
@@ -64,6 +74,6 @@ def run(options: BootstrapOptions, ctx: Context) -> BootstrapResult:
             notes.append(f"merge driver not registered: {exc.message}")
     else:
         notes.append(f"{root} is not a git repository: the state merge driver was not registered")
-    report = doctor.run(doctor.DoctorOptions(role=options.role, offline=options.offline), ctx)
-    return BootstrapResult(role=options.role, repo_root=str(root) if driver else None, merge_driver=driver,
+    report = doctor.run(doctor.DoctorOptions(role=role, offline=options.offline), ctx)
+    return BootstrapResult(role=role, repo_root=str(root) if driver else None, merge_driver=driver,
                            gitattributes_changed=changed, checks=tuple(report.checks), notes=tuple(notes))

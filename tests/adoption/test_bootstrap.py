@@ -70,3 +70,16 @@ def test_bootstrap_outside_a_git_repository_still_checks(tmp_path: Path) -> None
 def test_an_unknown_role_is_bad_input(tmp_path: Path) -> None:
     res = _cli(["--role", "chef"], tmp_path)
     assert res.returncode == 2 and "--role" in res.stderr
+
+
+def test_role_comes_from_agentops_role_when_no_flag(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    res = _cli(["--offline", "--json"], root, AGENTOPS_ROLE="test-agent")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["role"] == "test-agent"
+    flag_wins = _cli(["--role", "repo-scout", "--offline", "--json"], root, AGENTOPS_ROLE="test-agent")
+    assert json.loads(flag_wins.stdout)["role"] == "repo-scout"
+    default = _cli(["--offline", "--json"], root, AGENTOPS_ROLE="")
+    assert json.loads(default.stdout)["role"] == "all"
+    bad = _cli(["--offline", "--json"], root, AGENTOPS_ROLE="root; rm -rf /")
+    assert bad.returncode == 2 and "AGENTOPS_ROLE" in json.loads(bad.stdout)["error"]["message"]
