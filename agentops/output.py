@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -142,6 +143,10 @@ class Output:
         for r in cells:
             t.add_row(*(_rich_escape(v) for v in r))
         self.console.print(t)
+
+    def progress(self, description: str, total: int | None = None) -> Any:
+        """`with out.progress("syncing", total=n) as tick: ... tick.advance()`; see `progress` below."""
+        return progress(self, description, total)
 
     # -- machine output (stdout) ------------------------------------------------------
     def emit(self, data: Any, *, select: bool = True) -> None:
@@ -295,3 +300,43 @@ class LiveLine:
             if self.live is not None:
                 self.live.stop()
                 self.live = None
+
+
+class Ticker:
+    """What a long step reports through `Output.progress`: one more item done, or a new description."""
+
+    def __init__(self, progress: Any = None, task: Any = None, redact: Any = None) -> None:
+        self._progress, self._task, self._redact = progress, task, redact
+
+    def advance(self, n: int = 1, *, description: str | None = None) -> None:
+        if self._progress is None:
+            return
+        extra = {"description": self._redact(description)} if description is not None else {}
+        self._progress.update(self._task, advance=n, **extra)
+
+    def total(self, total: int | None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+
+@contextmanager
+def progress(output: Output, description: str, total: int | None = None) -> Iterator[Ticker]:
+    """A transient rich progress bar (spinner when `total` is unknown) on stderr, on a terminal only:
+    CI logs and pipes get no redraw noise, and --quiet none at all."""
+    if output.quiet or not output.is_tty:
+        yield Ticker()
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=output.console, transient=True)
+    with bar:
+        task = bar.add_task(output.redactor.redact(description), total=total)
+        yield Ticker(bar, task, output.redactor.redact)

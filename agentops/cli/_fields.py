@@ -29,7 +29,8 @@ FIELDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "doctor": (None, ("role", "ok", "checks")),
     "bootstrap": (None, ("role", "ok", "repo", "merge_driver", "gitattributes_changed", "notes", "checks")),
     "version": (None, ("version",)),
-    "init": (None, ("root", "dry_run", "changed", "files", "conflicts", "merge_driver", "labels")),
+    "init": (None, ("root", "dry_run", "changed", "files", "conflicts", "merge_driver", "labels", "next_steps",
+                     "next_steps_note")),
     "scout": (None, ("cycle", "checks", "stopped", "rate_remaining", "fail_on", "failing", "exit_code",
                      "findings", "repos", "issues")),
 }

@@ -19,6 +19,9 @@ def init_cmd(
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that differ from the templates.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     no_labels: Annotated[bool, typer.Option("--no-labels", help="Do not create the labels on GitHub.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; check on GitHub that the secrets and "
+                                        "variables the workflows need are set (exit 1 when a required one is "
+                                        "missing or the token cannot list them).")] = False,
     repo: RepoOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -56,10 +59,36 @@ def init_cmd(
             if not r.conflicts:
                 out.success("nothing changed" if not r.changed else
                             ("dry run: nothing written" if r.dry_run else "done"))
+            _show_next_steps(out, r, check)
+        if check and r.unmet:
+            return 1
         return 1 if r.conflicts and not r.dry_run else 0
 
     execute(ctx, lambda: cmd.run(cmd.InitOptions(path=path, force=force, dry_run=dry_run, labels=not no_labels,
-                                                 repo=repo), ctx), render)
+                                                 repo=repo, check=check), ctx), render)
+
+
+def _show_next_steps(out: Any, r: cmd.InitResult, check: bool) -> None:
+    """The repository settings the workflows read, as the exact commands to run (gh prompts for a
+    secret's value, so it never lands in shell history)."""
+    from agentops.domain.nextsteps import MISSING, SET
+
+    if r.next_steps_note:
+        out.warn(r.next_steps_note)
+    todo = [s for s in r.next_steps if s.status != SET]
+    if check and not r.unmet:
+        out.success("every secret and variable the workflows require is set")
+        todo = [s for s in todo if not s.requirement.required]
+        if not todo:
+            return
+    out.step("Next steps: the workflows read these repository settings" + (" (checked on GitHub)" if check
+                                                                           and not r.next_steps_note else ""))
+    for s in todo:
+        req = s.requirement
+        need = "required" if req.required else "optional"
+        state = f"{need}, {s.status}" if s.status in (MISSING, SET) else need
+        out.info(f"  {s.command}")
+        out.info(f"      {req.kind} {req.name} ({state}): {req.why}")
 
 
 def _as_json(r: cmd.InitResult) -> dict[str, Any]:
@@ -70,4 +99,7 @@ def _as_json(r: cmd.InitResult) -> dict[str, Any]:
         "conflicts": [f.path for f in r.conflicts],
         "merge_driver": {"action": r.merge_driver, "detail": r.merge_driver_note},
         "labels": {"repo": lb.repo, "created": list(lb.created), "existing": list(lb.existing), "skipped": lb.skipped},
+        "next_steps": [{"kind": s.requirement.kind, "name": s.requirement.name, "required": s.requirement.required,
+                        "why": s.requirement.why, "command": s.command, "status": s.status} for s in r.next_steps],
+        "next_steps_note": r.next_steps_note,
     }

@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentops.context import Context, parse_repo, repo_from_remote_url
-from agentops.errors import BadInput, Forbidden
+from agentops.domain.nextsteps import SET, NextStep
+from agentops.errors import AuthMissing, BadInput, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from agentops.settings import Config
 
 # Where each template folder lands in a target repository. Codespaces only finds
 # `.devcontainer/<folder>/devcontainer.json` one level deep, hence `.devcontainer/<role>/`.
@@ -48,6 +53,9 @@ class InitOptions:
     dry_run: bool = False
     labels: bool = True
     repo: str | None = None
+    # Verify the secrets and variables the workflows need on GitHub (writes nothing; exit 1 when one
+    # that is required is missing or cannot be checked).
+    check: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,13 @@ class InitResult:
     merge_driver: str = "skipped"  # registered | unchanged | skipped
     merge_driver_note: str = ""
     labels: LabelsOutcome = field(default_factory=LabelsOutcome)
+    next_steps: tuple[NextStep, ...] = ()
+    next_steps_note: str = ""  # why the steps were not (fully) checked
+
+    @property
+    def unmet(self) -> tuple[NextStep, ...]:
+        """Required settings --check found missing or could not see."""
+        return tuple(s for s in self.next_steps if s.requirement.required and s.status != SET)
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -111,6 +126,10 @@ def starter_config() -> bytes:
 
 
 def run(options: InitOptions, ctx: Context) -> InitResult:
+    if options.check:
+        from dataclasses import replace
+
+        options = replace(options, dry_run=True)  # a check writes nothing
     root = Path(options.path) if options.path else ctx.cwd
     root = root if root.is_absolute() else ctx.cwd / root
     if root.exists() and not root.is_dir():
@@ -135,8 +154,9 @@ def run(options: InitOptions, ctx: Context) -> InitResult:
 
     driver, note = _merge_driver(root, options.dry_run)
     labels = _labels(root, options, ctx)
+    steps, steps_note = _next_steps(root, options, ctx, labels.repo)
     return InitResult(root=str(root), dry_run=options.dry_run, files=tuple(files), merge_driver=driver,
-                      merge_driver_note=note, labels=labels)
+                      merge_driver_note=note, labels=labels, next_steps=steps, next_steps_note=steps_note)
 
 
 # -- files -------------------------------------------------------------------------------
@@ -225,14 +245,7 @@ def _gitattributes(root: Path, dry_run: bool) -> FileChange:
 
 def _agent_names(root: Path, ctx: Context) -> list[str]:
     """Agents for the issue form: the target's agentops.yaml (as written by now), else the starter's."""
-    from agentops.config import load_config, parse_config
-
-    path = Path(ctx.config_path) if ctx.config_path else root / CONFIG_FILE
-    if path.exists():
-        cfg = load_config(path, required=True)
-    else:
-        cfg = parse_config(starter_config().decode("utf-8"), CONFIG_FILE)
-    return [a.name for a in cfg.agents]
+    return [a.name for a in _target_config(root, ctx).agents]
 
 
 # -- git ---------------------------------------------------------------------------------
@@ -286,21 +299,60 @@ def _labels(root: Path, options: InitOptions, ctx: Context) -> LabelsOutcome:
     have = {name.casefold() for name in gh.list_labels(repo)}
     created: list[str] = []
     existing: list[str] = []
-    for spec in label_set(approval):
-        if spec.name.casefold() in have:
-            existing.append(spec.name)
-        elif options.dry_run:
-            created.append(spec.name)
-        else:
-            try:
-                made = gh.ensure_label(repo, spec.name, color=spec.color, description=spec.description)
-            except Forbidden as exc:
-                # The files are still worth having; a maintainer can run init again.
-                return LabelsOutcome(repo=repo, created=tuple(created), existing=tuple(existing),
-                                     skipped=f"the token may not create labels in {repo} ({exc.message}); "
-                                     "run `agentops init` again with a maintainer's token")
-            (created if made else existing).append(spec.name)
+    specs = label_set(approval)
+    with ctx.output.progress(f"labels on {repo}", total=len(specs)) as tick:
+        for spec in specs:
+            tick.advance(description=f"label {spec.name}")
+            if spec.name.casefold() in have:
+                existing.append(spec.name)
+            elif options.dry_run:
+                created.append(spec.name)
+            else:
+                try:
+                    made = gh.ensure_label(repo, spec.name, color=spec.color, description=spec.description)
+                except Forbidden as exc:
+                    # The files are still worth having; a maintainer can run init again.
+                    return LabelsOutcome(repo=repo, created=tuple(created), existing=tuple(existing),
+                                         skipped=f"the token may not create labels in {repo} ({exc.message}); "
+                                         "run `agentops init` again with a maintainer's token")
+                (created if made else existing).append(spec.name)
     return LabelsOutcome(repo=repo, created=tuple(created), existing=tuple(existing))
+
+
+# -- next steps: the repository settings the workflows need ------------------------------------
+def _next_steps(root: Path, options: InitOptions, ctx: Context, repo: str | None) -> tuple[tuple[NextStep, ...], str]:
+    from agentops import DIST_NAME, __version__
+    from agentops.domain.nextsteps import requirements, steps
+
+    cfg = _target_config(root, ctx)
+    reqs = requirements(agents=[(a.name, a.backend) for a in cfg.agents], environments=list(cfg.environments),
+                        dist_spec=f"{DIST_NAME}=={__version__}")
+    repo = repo or _target_repo(root, options, ctx)
+    if not options.check:
+        return steps(reqs, repo), ""
+    if repo is None:
+        raise BadInput("--check: no repository", hint="pass --repo OWNER/NAME or add a GitHub `origin` remote")
+    if not _has_token(ctx):
+        raise AuthMissing(hint="--check reads the names of the repository's secrets: set GH_TOKEN")
+    gh = ctx.github
+    try:
+        with ctx.output.progress(f"checking the secrets and variables of {repo}", total=2) as tick:
+            secrets = set(gh.list_secret_names(repo))
+            tick.advance()
+            variables = set(gh.list_variable_names(repo))
+            tick.advance()
+    except (Forbidden, NotFound) as exc:
+        return steps(reqs, repo), (f"this token cannot list the secrets of {repo} ({exc.message}): it needs "
+                                   "admin access, or the fine-grained permissions Secrets and Variables: read")
+    return steps(reqs, repo, secrets=secrets, variables=variables), ""
+
+
+def _target_config(root: Path, ctx: Context) -> Config:
+    from agentops.config import load_config, parse_config
+
+    path = Path(ctx.config_path) if ctx.config_path else root / CONFIG_FILE
+    return load_config(path, required=True) if path.exists() else \
+        parse_config(starter_config().decode("utf-8"), CONFIG_FILE)
 
 
 def _approval_label(root: Path, ctx: Context) -> str:

@@ -318,6 +318,14 @@ class GitHubAdapter:
     def list_labels(self, repo: str) -> list[str]:
         return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/labels", f"labels of {repo}")]
 
+    def list_secret_names(self, repo: str) -> list[str]:
+        return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/actions/secrets", f"secrets of {repo}",
+                                                           key="secrets")]
+
+    def list_variable_names(self, repo: str) -> list[str]:
+        return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/actions/variables",
+                                                           f"variables of {repo}", key="variables")]
+
     def ensure_label(self, repo: str, name: str, *, color: str = "ededed", description: str = "") -> bool:
         # A label name is unique per repository, so repeating this POST cannot duplicate:
         # a second try after a lost answer is refused with 422 "already_exists".

@@ -98,6 +98,15 @@ class GitHubPort(Protocol):
 
     def list_labels(self, repo: str) -> list[str]: ...
 
+    def list_secret_names(self, repo: str) -> list[str]:
+        """Names of the repository's Actions secrets (GitHub never returns values). Forbidden unless the
+        token may administer the repository or read its secrets."""
+        ...
+
+    def list_variable_names(self, repo: str) -> list[str]:
+        """Names of the repository's Actions variables."""
+        ...
+
     def ensure_label(self, repo: str, name: str, *, color: str = "ededed", description: str = "") -> bool:
         """Create the label if missing. True when it was created."""
         ...

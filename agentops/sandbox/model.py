@@ -195,6 +195,16 @@ class Job:
 
 
 @dataclass
+class ActionsSetting:
+    """A repository's Actions secret (its value is never served) or variable."""
+
+    name: str
+    value: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass
 class Dispatch:
     workflow_id: int
     workflow_path: str
@@ -248,6 +258,8 @@ class Repo:
     reruns: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # check run id -> annotations
     dispatches: list[Dispatch] = field(default_factory=list)
+    actions_secrets: dict[str, ActionsSetting] = field(default_factory=dict)  # key: upper-cased name
+    actions_variables: dict[str, ActionsSetting] = field(default_factory=dict)
     dependabot_enabled: bool = True
     alerts: list[Alert] = field(default_factory=list)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
-from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, User, Workflow, WorkflowRun
+from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, User, Workflow, WorkflowRun, rank
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_core import load_repo, viewer
 from agentops.sandbox.shapes import commit_json, minimal_repo_json, user_json
@@ -176,6 +176,30 @@ def run_json(state: State, base: str, repo: Repo, r: WorkflowRun) -> dict[str, A
             "head_commit": {"id": r.head_sha, "tree_id": "", "message": "", "timestamp": iso(r.created_at),
                             "author": None, "committer": None},
             "repository": minimal_repo_json(state, base, repo), "head_repository": minimal_repo_json(state, base, repo)}
+
+
+# -- Actions secrets and variables (names only: GitHub never serves a secret's value) ----------------
+def _admin(emu: Emulator, req: Request) -> Repo:
+    repo = load_repo(emu, req)
+    if rank(emu.state.permission(repo, req.user)) < rank("admin"):
+        raise ApiError(403, "Resource not accessible by personal access token")
+    return repo
+
+
+@route("GET", REPO + "/actions/secrets")
+def list_secrets(emu: Emulator, req: Request) -> Response:
+    repo = _admin(emu, req)
+    items = sorted(repo.actions_secrets.values(), key=lambda s: s.name)
+    return paginate(req, [{"name": s.name, "created_at": iso(s.created_at), "updated_at": iso(s.updated_at)}
+                          for s in items], wrap="secrets")
+
+
+@route("GET", REPO + "/actions/variables")
+def list_variables(emu: Emulator, req: Request) -> Response:
+    repo = _admin(emu, req)
+    items = sorted(repo.actions_variables.values(), key=lambda s: s.name)
+    return paginate(req, [{"name": v.name, "value": v.value, "created_at": iso(v.created_at),
+                           "updated_at": iso(v.updated_at)} for v in items], wrap="variables")
 
 
 @route("GET", REPO + "/actions/workflows")

@@ -18,6 +18,7 @@ from agentops.sandbox.api import ApiError, not_found, validation
 from agentops.sandbox.gitbare import BareRepo
 from agentops.sandbox.model import (
     PERMISSIONS,
+    ActionsSetting,
     Alert,
     CheckRun,
     Comment,
@@ -396,6 +397,19 @@ class State:
         return out
 
     # -- CI and security ------------------------------------------------------------
+    def set_actions_secret(self, full_name: str, name: str, value: str = "") -> None:
+        """What `gh secret set NAME` does (names are case-insensitive and stored upper-case)."""
+        self._set_setting(self.repo(full_name).actions_secrets, name, value)
+
+    def set_actions_variable(self, full_name: str, name: str, value: str) -> None:
+        self._set_setting(self.repo(full_name).actions_variables, name, value)
+
+    def _set_setting(self, table: dict[str, ActionsSetting], name: str, value: str) -> None:
+        with self.lock:
+            now = self.clock()
+            old = table.get(name.upper())
+            table[name.upper()] = ActionsSetting(name.upper(), value, old.created_at if old else now, now)
+
     def add_workflow(self, full_name: str, path: str, *, name: str | None = None) -> int:
         with self.lock:
             repo = self.repo(full_name)

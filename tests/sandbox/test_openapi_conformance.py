@@ -127,6 +127,8 @@ def _setup(emu: Emulator) -> World:
             annotations=[{"path": "a.txt", "start_line": 1, "end_line": 1, "annotation_level": "failure",
                           "message": "assert 1 == 2", "title": "test_x"}])
     st.add_dependabot_alert(REPO, severity="high", package="requests")
+    st.set_actions_secret(REPO, "AGENTOPS_TOKEN", "ghp_never_served")
+    st.set_actions_variable(REPO, "AGENTOPS_AGENT", "claude")
     st.add_app(42, public_pem(tokens["app_key"]), slug="agentops-ci")
     inst = st.install_app(42, OWNER, repos=[REPO])
     st.install_app(42, ORG)
@@ -169,6 +171,10 @@ def _drive_core(w: World) -> None:
     w.call("GET", f"/repos/{REPO}/collaborators/nobody-here/permission", 404)
     w.call("GET", f"/repos/{REPO}/branches/main", 200)
     w.call("GET", f"/repos/{REPO}/branches/nope", 404)
+    for kind in ("secrets", "variables"):
+        w.call("GET", f"/repos/{REPO}/actions/{kind}", 200)
+        w.call("GET", f"/repos/{REPO}/actions/{kind}", 403, who="reader")
+        w.call("GET", f"/repos/{OWNER}/missing/actions/{kind}", 404)
 
 
 def _drive_issues(w: World) -> dict[str, int]:
