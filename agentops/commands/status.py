@@ -35,15 +35,24 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     counts: dict[str, int] = {}
     from agentops.domain.taskkey import natural_key
 
+    active: dict[str, int] = {}
     for key, rec in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0])):
         if not _is_task_key(key):  # the queue also holds `tasks`' sync bookkeeping
             continue
         status = str(rec.get("status", "unknown"))
         counts[status] = counts.get(status, 0) + 1
+        claim: dict[str, Any] = rec["claim"] if isinstance(rec.get("claim"), dict) else {}
+        sent: dict[str, Any] = rec["dispatch"] if isinstance(rec.get("dispatch"), dict) else {}
         tasks.append({"key": key, "status": status, "title": rec.get("title", ""),
-                      "priority": rec.get("priority"), "agent": rec.get("claimed_by") or rec.get("agent"),
-                      "lease_expires": rec.get("lease_expires")})
-    agents = [{"name": k, **v} for k, v in sorted(store.records(docs.AGENT_STATUS).items())]
+                      "priority": rec.get("priority"),
+                      "agent": claim.get("agent") or (sent.get("agent") if status == "dispatched" else None)
+                      or rec.get("agent"),
+                      "lease_expires": claim.get("expires"), "worker": claim.get("worker")})
+        if claim.get("agent") and rec.get("state") == "open":
+            active[claim["agent"]] = active.get(claim["agent"], 0) + 1
+    # The claim records are the leases; an agent's heartbeat is the last claim or lease renewal.
+    agents = [{"name": k, **v, "active_tasks": active.get(k, 0), "heartbeat": v.get("last_seen")}
+              for k, v in sorted(store.records(docs.AGENT_STATUS).items())]
     deployments = _tail(store.read_log(docs.DEPLOYMENTS), options.recent)
     incidents = _open_incidents(store.read_log(docs.INCIDENTS))
     return StatusResult(state_dir=str(ctx.state_dir), tasks=tasks, task_counts=counts, agents=agents,

@@ -60,3 +60,19 @@ def test_dispatched_run_claims_only_for_its_agent(hub: Hub) -> None:
     assert got.claimed is not None and got.claimed.agent == d.agent
     # Claimed: in flight, not dispatched again by the next event.
     assert not hub.deliver("issues", hub.issue_payload("edited", n), ctx=router).dispatched
+
+
+def test_status_shows_leases_and_heartbeats(hub: Hub) -> None:
+    from agentops.commands import status
+    from agentops.orchestrator.claims import renew_lease
+
+    n = hub.task("Leased")
+    ctx = hub.ctx("worker")
+    got = claim_task(ctx, "a1", repo=REPO, issue=n)
+    assert got.claimed is not None
+    renew_lease(ctx, REPO, n, agent="a1")
+    r = status.run(status.StatusOptions(), ctx)
+    [t] = [t for t in r.tasks if t["key"] == f"{REPO}#{n}"]
+    assert t["status"] == "claimed" and t["agent"] == "a1" and t["lease_expires"] and t["worker"] == "worker"
+    [a1] = [a for a in r.agents if a["name"] == "a1"]
+    assert a1["active_tasks"] == 1 and a1["heartbeat"]
