@@ -26,6 +26,8 @@ def expected() -> dict[Path, bytes]:
         files[ROOT / rel] = content
         if rel.startswith(".devcontainer/"):
             files[ROOT / "devcontainers" / rel.removeprefix(".devcontainer/")] = content
+        if rel == ".github/actions/agentops/action.yml":
+            files[ROOT / "action.yml"] = content  # the published action (`uses: OWNER/agentops@vX`)
     return files
 
 

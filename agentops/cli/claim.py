@@ -40,6 +40,9 @@ def release(
     issue: Annotated[int, typer.Argument(help="Issue number.")],
     reason: Annotated[str, typer.Option("--reason", help="completed | failed | abandoned | signal | manual.")]
     = "manual",
+    result: Annotated[str | None, typer.Option("--result", help="The `agentops code --json` output of the run "
+                                               "that held the claim: the outcome decides the reason (a missing or "
+                                               "unreadable file: failed).")] = None,
     repo: RepoOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -55,4 +58,5 @@ def release(
         else:
             ctx.output.info(f"{r.repo}#{r.issue}: no live claim to release")
 
-    execute(ctx, lambda: release_cmd.run(release_cmd.ReleaseOptions(issue, reason=reason, repo=repo), ctx), render)
+    execute(ctx, lambda: release_cmd.run(release_cmd.ReleaseOptions(issue, reason=reason, repo=repo,
+                                                                                      result=result), ctx), render)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 # `.devcontainer/<folder>/devcontainer.json` one level deep, hence `.devcontainer/<role>/`.
 TEMPLATE_TARGETS: tuple[tuple[str, str], ...] = (
     ("workflows", ".github/workflows"),
+    ("actions", ".github/actions"),
     ("devcontainers", ".devcontainer"),
 )
 CONFIG_FILE = "agentops.yaml"

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agentops.context import Context
@@ -118,6 +121,33 @@ def retry(ctx: Context, repo: str, number: int) -> bool:
 
 
 REPORT_KIND = "report"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a code run reported (its `agentops code --json` document), as far as the claim cares."""
+    status: str
+    agent: str | None = None
+    pr: int | None = None
+    reason: str | None = None
+    summary: str | None = None
+
+
+def read_run_result(path: str) -> RunResult:
+    """A missing or unreadable result means the run died before reporting: a failed attempt."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return RunResult("failed", reason=f"the run left no readable result ({type(exc).__name__})")
+    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+        return RunResult("failed", reason="the run's result names no status")
+
+    def text(key: str) -> str | None:
+        v = data.get(key)
+        return v if isinstance(v, str) else None
+    pr = data.get("pr")
+    return RunResult(data["status"], text("agent"), pr if isinstance(pr, int) and not isinstance(pr, bool) else None,
+                     text("reason"), text("summary"))
 MAX_SUMMARY = 4000
 
 

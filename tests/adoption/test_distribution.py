@@ -42,7 +42,9 @@ def test_every_install_spec_pins_this_version_of_the_distribution() -> None:
             assert f'^name = \\"{DIST_NAME}\\"' in text or f"^name = \"{DIST_NAME}\"" in text, rel
             assert '^name = "agentops"' not in text and '^name = \\"agentops\\"' not in text, rel
             checked += 1
-    assert checked >= 10
+    # The workflows install through the one composite action (.github/actions/agentops): it and the
+    # five dev containers carry the pin.
+    assert checked >= 6
 
 
 def test_doctor_names_the_distribution_and_warns_about_the_unrelated_sdk(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"  # vendored copy of shared/schemas
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / "agentops" / "templates" / "workflows").glob("*.yml"))
+ACTIONS = [REPO / "agentops" / "templates" / "actions" / "agentops" / "action.yml", REPO / "action.yml"]
+LOCAL_ACTION = "./.github/actions/agentops"
 DEVCONTAINERS = sorted((REPO / "agentops" / "templates" / "devcontainers").glob("*/devcontainer.json"))
 ROLES = {"orchestrator", "repo-scout", "code-agent", "test-agent", "deploy-agent"}
 
@@ -45,13 +47,48 @@ def _load(path: Path) -> dict:  # type: ignore[type-arg]
 
 def test_the_expected_templates_exist() -> None:
     assert {p.name for p in WORKFLOWS} == {"agentops-scout.yml", "agentops-tick.yml", "agentops-code.yml",
-                                           "agentops-test.yml", "agentops-deploy.yml", "agentops-report.yml"}
+                                           "agentops-test.yml", "agentops-deploy.yml", "agentops-report.yml",
+                                           "agentops-on-event.yml"}
+    assert ACTIONS[0].read_bytes() == ACTIONS[1].read_bytes(), "the root action.yml is the packaged template"
     assert {p.parent.name for p in DEVCONTAINERS} == ROLES
 
 
 def test_workflows_validate_against_the_github_schema() -> None:
     res = _check_jsonschema("--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_the_composite_action_validates_and_is_zizmor_clean() -> None:
+    res = _check_jsonschema("--builtin-schema", "vendor.github-actions", *map(str, ACTIONS))
+    assert res.returncode == 0, res.stdout + res.stderr
+    for persona in ("regular", "pedantic", "auditor"):
+        res = subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--persona", persona,
+                              "--min-severity", "low", str(ACTIONS[0])], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, persona + res.stdout + res.stderr
+
+
+def test_workflows_have_no_medium_findings_for_any_persona_but_environment_less_secrets() -> None:
+    """regular and pedantic: nothing medium or high. auditor adds one medium finding class,
+    secrets-outside-env (secrets without a GitHub environment), which adopters would have to set
+    up by hand; nothing else."""
+    for persona in ("regular", "pedantic", "auditor"):
+        res = subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--persona", persona,
+                              "--min-severity", "medium", *map(str, WORKFLOWS)], capture_output=True, text=True,
+                             timeout=120)
+        kinds = set(re.findall(r"^(?:error|warning)\[([\w-]+)\]", res.stdout, re.M))
+        allowed = {"secrets-outside-env"} if persona == "auditor" else set()
+        assert kinds <= allowed, persona + res.stdout
+        if not allowed:
+            assert res.returncode == 0, persona + res.stdout + res.stderr
+
+
+def test_every_workflow_step_runs_agentops_through_the_one_action() -> None:
+    for path in WORKFLOWS:
+        for name, job in _load(path)["jobs"].items():
+            for step in job["steps"]:
+                assert "agentops " not in step.get("run", ""), f"{path.name}/{name}: {step.get('name')}"
+                assert "pip install" not in step.get("run", ""), f"{path.name}/{name}: {step.get('name')}"
+            assert any(s.get("uses") == LOCAL_ACTION for s in job["steps"]), f"{path.name}/{name}"
 
 
 def test_issue_forms_validate(tmp_path: Path) -> None:
@@ -103,7 +140,7 @@ def test_workflow_hardening(path: Path) -> None:
         assert "write-all" not in str(job["permissions"])
         groups.append(job.get("concurrency", {}).get("group", ""))
         for step in job["steps"]:
-            if "uses" in step:
+            if "uses" in step and step["uses"] != LOCAL_ACTION:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False

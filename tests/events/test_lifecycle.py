@@ -76,3 +76,25 @@ def test_status_shows_leases_and_heartbeats(hub: Hub) -> None:
     assert t["status"] == "claimed" and t["agent"] == "a1" and t["lease_expires"] and t["worker"] == "worker"
     [a1] = [a for a in r.agents if a["name"] == "a1"]
     assert a1["active_tasks"] == 1 and a1["heartbeat"]
+
+
+def test_release_by_the_runs_result_file(hub: Hub) -> None:
+    """The publish job releases with the run's JSON: the outcome is decided in Python."""
+    import json
+
+    from agentops.commands import release
+
+    ctx = hub.ctx("worker")
+    done, nothing, died = hub.task("Done"), hub.task("Nothing"), hub.task("Died")
+    for n in (done, nothing, died):
+        claim_task(ctx, "a1", repo=REPO, issue=n)
+    ok = hub.tmp / "ok.json"
+    ok.write_text(json.dumps({"status": "pr-opened", "pr": 77, "agent": "a1"}), encoding="utf-8")
+    same = hub.tmp / "same.json"
+    same.write_text(json.dumps({"status": "no-change", "agent": "a1", "summary": "nothing needed"}), encoding="utf-8")
+    outcomes = {n: release.run(release.ReleaseOptions(n, repo=REPO, result=str(path)), ctx).reason
+                for n, path in ((done, ok), (nothing, same), (died, hub.tmp / "missing.json"))}
+    assert outcomes == {done: "completed", nothing: "failed", died: "failed"}
+    recs = ctx.store.records(docs.TASK_QUEUE)
+    assert recs[f"{REPO}#{done}"]["completed"] and recs[f"{REPO}#{nothing}"]["attempts"] == 1
+    assert recs[f"{REPO}#{died}"]["attempts"] == 1
