@@ -13,6 +13,7 @@ from agentops.errors import NotFound
 from agentops.github.models import PullRequest
 from agentops.orchestrator import lifecycle
 from agentops.orchestrator.actions import log_action
+from agentops.orchestrator.ci_feedback import is_flaky, known_flaky, read_failure
 from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_ready, expire_dispatches
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.readiness import evaluate
@@ -21,9 +22,10 @@ from agentops.orchestrator.sync import sync_repo, target_repos
 from agentops.state import docs
 
 from .payload import Event
-from .rules import Rule, command_of, match
+from .rules import REVIEW_MARKER, Rule, command_of, match, review_verdict_asks_changes
 
-REMEDIATION_MODES = ("address-review", "fix-ci")
+REMEDIATION_MODES = ("address-review", "fix-ci", "resolve-conflicts")
+REVIEW_MODE = "review"  # the review agent's pass over a PR head: dispatched like a round, never counted as one
 # Events our own identity causes (labels, status and dispatch comments) are not news to us.
 _SELF_IGNORED = frozenset({"issue_comment", "pull_request_review", "pull_request_review_comment"})
 _SELF_IGNORED_ISSUE_ACTIONS = frozenset({"labeled", "unlabeled", "edited"})
@@ -73,6 +75,8 @@ class Router:
     def _from_self(self, ev: Event) -> bool:
         if ev.name not in _SELF_IGNORED and not (ev.name == "issues" and ev.action in _SELF_IGNORED_ISSUE_ACTIONS):
             return False
+        if ev.name == "pull_request_review" and review_verdict_asks_changes(ev.get("review.body", required=False)):
+            return False  # the review agent speaks as agentops: its verdict is news (checked in the handler)
         return bool(ev.sender) and self.ctx.trust.wrote(ev.sender)
 
     def _ignored(self, ev: Event, message: str, repo: str | None = None) -> RouteResult:
@@ -111,9 +115,31 @@ class Router:
         pr: int = ev.get("pull_request.number", int)
         task = lifecycle.task_number(ev.get("pull_request.head.ref"))
         if task is None:
-            return self._settle(ev, rule, repo, f"PR #{pr} merged (not an agent PR)")
+            return self._conflicts(ev, rule, repo, self._settle(ev, rule, repo, f"PR #{pr} merged (not an agent PR)"))
         lifecycle.complete(self.ctx, repo, task, pr=pr)
-        return self._settle(ev, rule, repo, f"PR #{pr} merged: task #{task} complete")
+        settled = self._settle(ev, rule, repo, f"PR #{pr} merged: task #{task} complete")
+        return self._conflicts(ev, rule, repo, settled)
+
+    def _conflicts(self, ev: Event, rule: Rule, repo: str, settled: RouteResult) -> RouteResult:
+        """After the base moved: every open agent PR that no longer merges gets one round of the
+        pipeline's conflicts agent (one per base/head pair, bounded like every round)."""
+        found = self.ctx.github.list_pulls(repo, state="open")
+        extra: list[Dispatched] = []
+        notes: list[str] = []
+        for listed in found.items or ():
+            if lifecycle.task_of_pull(listed) is None:
+                continue
+            pr = self._pull(repo, listed.number)  # mergeable is only computed on a single PR's read
+            if pr is None or pr.mergeable is not False:
+                continue
+            got = self._remediate(ev, rule, repo, pr, "resolve-conflicts", trigger=f"base:{pr.base_sha}",
+                                  round_key=f"{pr.base_sha[:12]}-{pr.head_sha[:12]}")
+            extra.extend(got.dispatched)
+            notes.append(got.message)
+        if not notes:
+            return settled
+        return RouteResult(settled.event, settled.action, settled.handler, "; ".join([settled.message, *notes]),
+                           repo, settled.dispatched + tuple(extra), settled.changes)
 
     def _rejected(self, ev: Event, rule: Rule) -> RouteResult:
         repo = ev.repo
@@ -135,9 +161,53 @@ class Router:
             pr = self._pull(repo, ev.get("pull_request.number", int))
         if pr is None or lifecycle.task_of_pull(pr) is None:
             return self._ignored(ev, "ignored: not an agent pull request", repo)
-        if not self._has_write(repo, who):
+        if ev.name == "pull_request_review" and self._review_agent_verdict(ev, who):
+            trigger = f"review:{ev.get('review.id', int)}"
+        elif not self._has_write(repo, who):
             return self._ignored(ev, f"ignored: {who} has no write access; only maintainers steer an agent", repo)
-        return self._remediate(ev, rule, repo, pr, "address-review")
+        else:
+            trigger = f"{ev.name}:{ev.get('review.id' if ev.name == 'pull_request_review' else 'comment.id', int)}"
+        return self._remediate(ev, rule, repo, pr, "address-review", trigger=trigger)
+
+    def _review_agent_verdict(self, ev: Event, who: str) -> bool:
+        """A change request from the review agent: our identity wrote the review and its marker says so."""
+        body = ev.get("review.body", required=False)
+        return isinstance(body, str) and self.ctx.trust.marker(body, who, REVIEW_MARKER,
+                                                               verdict="request_changes") is not None
+
+    def _review(self, ev: Event, rule: Rule) -> RouteResult:
+        repo = ev.repo
+        reviewer = self.ctx.config.pipeline.review
+        if not reviewer:
+            return self._ignored(ev, "ignored: no review agent (pipeline.review is not set)", repo)
+        pr = self._pull(repo, ev.get("pull_request.number", int))
+        if pr is None or pr.state != "open" or lifecycle.task_of_pull(pr) is None:
+            return self._ignored(ev, "ignored: not an open agent pull request", repo)
+        task = lifecycle.task_of_pull(pr)
+        key = f"{repo}#{task}"
+        rec = self._task_record(repo, key)
+        if rec is None:
+            return self._ignored(ev, f"ignored: #{task} is not a known agent task", repo)
+        if f"{REVIEW_MODE}:{pr.head_sha}" in (rec.get("rounds") or {}):
+            return RouteResult(ev.name, ev.action, rule.handler,
+                               f"PR #{pr.number}: the review of {pr.head_sha[:12]} was already dispatched", repo)
+        got = dispatch_one(self.ctx, repo, key, rec, reviewer, ref=self._ref(repo), mode=REVIEW_MODE, pr=pr.number,
+                           round_key=pr.head_sha, trigger=f"head:{pr.head_sha}")
+        if got is None:
+            return RouteResult(ev.name, ev.action, rule.handler,
+                               f"PR #{pr.number}: the review was dispatched by another router", repo)
+        return RouteResult(ev.name, ev.action, rule.handler,
+                           f"PR #{pr.number}: review of {pr.head_sha[:12]} dispatched to {reviewer}", repo, (got,))
+
+    def _task_record(self, repo: str, key: str) -> dict[str, Any] | None:
+        rec = self.ctx.store.get(docs.TASK_QUEUE, key)
+        if rec is None:
+            sync_repo(self.ctx, repo)
+            rec = self.ctx.store.get(docs.TASK_QUEUE, key)
+        return rec
+
+    def _ref(self, repo: str) -> str:
+        return self.ctx.config.dispatch.ref or self.ctx.github.get_repo(repo).default_branch
 
     def _fix_ci(self, ev: Event, rule: Rule) -> RouteResult:
         repo = ev.repo
@@ -154,26 +224,56 @@ class Router:
         for n in numbers:
             pr = self._pull(repo, n)
             if pr is not None and lifecycle.task_of_pull(pr) is not None and pr.head_sha == sha:
-                return self._remediate(ev, rule, repo, pr, "fix-ci")
+                rerun = self._rerun_if_flaky(repo, pr)
+                if rerun:
+                    return RouteResult(ev.name, ev.action, rule.handler, f"PR #{pr.number}: {rerun}", repo)
+                run_id = ev.get(f"{root}.id", int, required=False)
+                return self._remediate(ev, rule, repo, pr, "fix-ci", trigger=f"{root}:{run_id}")
         return self._ignored(ev, f"ignored: the failure on {sha[:12]} is not on an open agent PR's head", repo)
 
-    def _remediate(self, ev: Event, rule: Rule, repo: str, pr: PullRequest, mode: str) -> RouteResult:
+    def _rerun_if_flaky(self, repo: str, pr: PullRequest) -> str | None:
+        """A failure made only of tests the test agent has seen flake: re-run its failed jobs once
+        (recorded per workflow run) instead of spending a fix round on it."""
+        failure = read_failure(self.ctx.github, repo, pr.head_sha, self.ctx.output.redactor)
+        flaky = known_flaky(self.ctx.store.records(docs.test_results(repo)))
+        if not is_flaky(failure, flaky):
+            return None
+        key = f"{repo}#{lifecycle.task_of_pull(pr)}"
+        done = set((self.ctx.store.get(docs.TASK_QUEUE, key) or {}).get("reruns") or ())
+        todo = [r for r in failure.run_ids if str(r) not in done]
+        if not todo:
+            return None  # re-run once already and it failed again: a real failure, worth a fix
+        for run_id in todo:
+            self.ctx.github.rerun_failed_jobs(repo, run_id)
+
+        def upd(doc: Any) -> None:
+            rec = doc.get(key)
+            if rec is not None:
+                rec["reruns"] = sorted({*done, *(str(r) for r in todo)})
+                doc.put(key, rec)
+
+        self.ctx.store.update(docs.TASK_QUEUE, upd)
+        log_action(self.ctx, agent=None, repo=repo, issue=lifecycle.task_of_pull(pr), action="flaky-rerun",
+                   result="ok", details={"pr": pr.number, "runs": todo, "tests": list(failure.failing_tests)})
+        return f"only known-flaky tests failed ({', '.join(failure.failing_tests)}): re-ran run(s) " \
+               + ", ".join(str(r) for r in todo)
+
+    def _remediate(self, ev: Event, rule: Rule, repo: str, pr: PullRequest, mode: str, *,
+                   trigger: str | None = None, round_key: str | None = None) -> RouteResult:
         if pr.state != "open":
             return self._ignored(ev, f"ignored: PR #{pr.number} is {pr.state}", repo)
         task = lifecycle.task_of_pull(pr)
         assert task is not None
         key = f"{repo}#{task}"
-        rec = self.ctx.store.get(docs.TASK_QUEUE, key)
-        if rec is None:
-            sync_repo(self.ctx, repo)
-            rec = self.ctx.store.get(docs.TASK_QUEUE, key)
+        rec = self._task_record(repo, key)
         if rec is None:
             return self._ignored(ev, f"ignored: #{task} is not a known agent task", repo)
         rounds = rec.get("rounds") or {}
-        if f"{mode}:{pr.head_sha}" in rounds:
+        round_key = round_key or pr.head_sha
+        if f"{mode}:{round_key}" in rounds:
             return RouteResult(ev.name, ev.action, rule.handler,
-                               f"PR #{pr.number}: a {mode} round for {pr.head_sha[:12]} was already dispatched", repo)
-        used = sum(1 for r in rounds.values() if r.get("pr") == pr.number)
+                               f"PR #{pr.number}: a {mode} round for {round_key[:12]} was already dispatched", repo)
+        used = sum(1 for r in rounds.values() if r.get("pr") == pr.number and r.get("mode") != REVIEW_MODE)
         limit = self.ctx.config.code.max_rounds
         if used >= limit:
             log_action(self.ctx, agent=None, repo=repo, issue=task, action="rounds-exhausted", result="ok",
@@ -183,12 +283,13 @@ class Router:
         agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")
         if not agent or agent == "any":
             agent = next((a.name for a in self.ctx.config.agents), "")
-        if agent and mode == "fix-ci":
-            agent = self.ctx.config.pipeline.agent_for("ci_fix", agent) or agent
+        stage = {"fix-ci": "ci_fix", "resolve-conflicts": "conflicts"}.get(mode)
+        if agent and stage:
+            agent = self.ctx.config.pipeline.agent_for(stage, agent) or agent
         if not agent:
             return self._ignored(ev, f"ignored: no agent to send PR #{pr.number} to", repo)
-        ref = self.ctx.config.dispatch.ref or self.ctx.github.get_repo(repo).default_branch
-        got = dispatch_one(self.ctx, repo, key, rec, agent, ref=ref, mode=mode, pr=pr.number, round_key=pr.head_sha)
+        got = dispatch_one(self.ctx, repo, key, rec, agent, ref=self._ref(repo), mode=mode, pr=pr.number,
+                           round_key=round_key, trigger=trigger)
         if got is None:
             return RouteResult(ev.name, ev.action, rule.handler,
                                f"PR #{pr.number}: the {mode} round was dispatched by another router", repo)

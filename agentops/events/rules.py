@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from agentops.domain.markers import find_marker
 from agentops.domain.workorder import TASK_LABEL
 
 from .payload import Event
@@ -18,6 +19,7 @@ from .payload import Event
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
 COMMAND_PREFIX = "/agentops"
 COMMANDS = ("retry", "release", "approve")
+REVIEW_MARKER = "review"  # agentops review's marker (agentops.commands.review.REVIEW)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,21 @@ def _unmerged_agent_pr(ev: Event) -> bool:
 
 def _changes_requested(ev: Event) -> bool:
     state = ev.get("review.state", required=False)
-    return isinstance(state, str) and state.lower() == "changes_requested" \
-        and _agent_ref(ev.get("pull_request.head.ref", required=False))
+    if not isinstance(state, str) or not _agent_ref(ev.get("pull_request.head.ref", required=False)):
+        return False
+    # The review agent's verdict on agentops's own PR arrives as a COMMENT review (GitHub refuses a
+    # change request on one's own PR) carrying it in its marker; the handler checks who wrote it.
+    return state.lower() == "changes_requested" or (state.lower() == "commented" and review_verdict_asks_changes(
+        ev.get("review.body", required=False)))
+
+
+def review_verdict_asks_changes(body: object) -> bool:
+    return isinstance(body, str) and find_marker(body, REVIEW_MARKER, verdict="request_changes") is not None
+
+
+def _agent_pr_head(ev: Event) -> bool:
+    return _agent_ref(ev.get("pull_request.head.ref", required=False)) \
+        and ev.get("pull_request.draft", bool, required=False) is not True
 
 
 def _review_comment(ev: Event) -> bool:
@@ -92,7 +107,8 @@ GUARDS: dict[str, tuple[Callable[[Event], bool], str]] = {
     "task": (_is_task, f"the issue is labelled `{TASK_LABEL}`"),
     "merged": (_merged, "merged"),
     "unmerged-agent-pr": (_unmerged_agent_pr, "not merged, head branch agentops/*"),
-    "changes-requested": (_changes_requested, "state changes_requested on an agent PR"),
+    "changes-requested": (_changes_requested, "changes requested on an agent PR (a person, or the review agent)"),
+    "agent-pr-head": (_agent_pr_head, "an agent PR (not a draft) with a new head"),
     "review-comment": (_review_comment, "on an agent PR"),
     "command": (_command, f"body starts `{COMMAND_PREFIX} " + "|".join(COMMANDS) + "`"),
     "pr-comment": (_pr_comment, "on a pull request"),
@@ -108,7 +124,10 @@ RULES: tuple[Rule, ...] = (
     Rule("issues", ("closed",), "task", "complete",
          "complete the task; dispatch every dependent that became ready"),
     Rule("pull_request", ("closed",), "merged", "merged",
-         "complete the agent PR's task (its issue closed once); dispatch dependents that became ready"),
+         "complete the agent PR's task (its issue closed once); dispatch dependents that became ready; "
+         "each open agent PR that no longer merges gets one resolve-conflicts round (bounded)"),
+    Rule("pull_request", ("opened", "synchronize", "reopened", "ready_for_review"), "agent-pr-head", "review",
+         "with pipeline.review set: one review by the review agent per PR head (not a remediation round)"),
     Rule("pull_request", ("closed",), "unmerged-agent-pr", "rejected",
          "attempt counted; the task back in the queue (dispatched again), needs-human after max_attempts"),
     Rule("pull_request_review", ("submitted",), "changes-requested", "address-review",
@@ -120,7 +139,8 @@ RULES: tuple[Rule, ...] = (
     Rule("issue_comment", ("created",), "pr-comment", "address-review",
          "on an agent PR, from a user with write access: one --address-review round per PR head (bounded)"),
     Rule("check_suite", ("completed",), "check-suite-failed", "fix-ci",
-         "on an agent PR's head: one --fix-ci round per head (bounded by code.max_rounds)"),
+         "on an agent PR's head: one --fix-ci round per head (bounded by code.max_rounds), by pipeline.ci_fix; "
+         "a failure of known-flaky tests only is re-run once instead"),
     Rule("check_run", ("completed",), "check-run-failed", "fix-ci",
          "on an agent PR's head: one --fix-ci round per head (bounded)"),
     Rule("workflow_run", ("completed",), "workflow-run-failed", "fix-ci",

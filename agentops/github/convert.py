@@ -141,6 +141,8 @@ def pull(data: Json, repo: str | None = None) -> PullRequest:
         updated_at=parse_time(data.get("updated_at")),
         closed_at=parse_time(data.get("closed_at")),
         html_url=_str(data, "html_url"),
+        base_sha=_str(base, "sha"),
+        mergeable=data["mergeable"] if isinstance(data.get("mergeable"), bool) else None,
     )
 
 

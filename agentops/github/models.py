@@ -96,6 +96,9 @@ class PullRequest:
     updated_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     html_url: str = ""
+    base_sha: str = ""
+    # GitHub computes it in the background: None until it knows (and in list responses, always).
+    mergeable: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,8 @@ def _markers(ctx: Context, repo: str, number: int, run_key: str) -> list[tuple[i
 
 
 def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent: str, *, ref: str,
-                 mode: str = CODE_MODE, pr: int | None = None, round_key: str | None = None) -> Dispatched | None:
+                 mode: str = CODE_MODE, pr: int | None = None, round_key: str | None = None,
+                 trigger: str | None = None) -> Dispatched | None:
     """Record, win the race, ask for the run. None when this run was already dispatched (by us
     earlier, or by a router that raced us). A code run's key is its dispatch sequence number; a
     remediation round's key is given by the caller (the PR head it answers)."""
@@ -222,7 +223,7 @@ def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent:
         sent = False
         ctx.output.warn(f"dispatch of {key} attempt {attempt}: {exc.message} (not repeated)")
     _record(ctx, key, {"attempt": attempt, "seq": seq, "key": run_key, "agent": agent, "mode": mode,
-                       "comment": first_id, "at": iso(ctx.clock()), "pr": pr, "sent": sent})
+                       "comment": first_id, "at": iso(ctx.clock()), "pr": pr, "sent": sent, "trigger": trigger})
     log_action(ctx, agent=agent, repo=repo, issue=number, action="dispatch", result="ok" if sent else "uncertain",
                details={"attempt": attempt, "mode": mode, "pr": pr, "comment": first_id})
     return Dispatched(key, number, attempt, agent, mode, pr, sent)

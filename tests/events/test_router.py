@@ -356,7 +356,7 @@ def test_every_rule_matches_its_real_payload() -> None:
         data["action"] = rule.actions[0]
         if rule.guard == "merged":
             data["pull_request"] = {**data["pull_request"], "merged": True}
-        if rule.guard in ("unmerged-agent-pr", "changes-requested", "review-comment"):
+        if rule.guard in ("unmerged-agent-pr", "changes-requested", "review-comment", "agent-pr-head"):
             data["pull_request"] = {**data["pull_request"], "head": {**data["pull_request"]["head"],
                                                                      "ref": "agentops/1-x"}}
         if rule.guard == "changes-requested":
