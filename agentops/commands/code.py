@@ -25,13 +25,15 @@ from agentops.agents.pricing import Prices
 from agentops.agents.runner import AgentRun, agent_env, run_agent
 from agentops.context import Context
 from agentops.domain.budget import charge, run_cap
-from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.closing import defuse
+from agentops.domain.markers import make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
 from agentops.domain.workorder import parse_work_order
 from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
 from agentops.github.models import Issue, PullRequest, RepoInfo
+from agentops.github.trust import GitHubTrust
 from agentops.orchestrator import workspace
 from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
 from agentops.orchestrator.budget import agent_allowance, spend
@@ -301,8 +303,9 @@ def _with_reason(r: AgentRun, reason: str | None) -> AgentRun:
 
 def _commit_message(title: str, summary: str, agent: AgentConfig, backend: str, issue: int | None,
                     pr: int | None = None) -> str:
-    subject = clean_untrusted(title, 200).splitlines()[0] if title.strip() else "agentops change"
-    body = clean_untrusted(summary, 2000)
+    # Copied text: a closing keyword in a commit that lands on the default branch closes issues too.
+    subject = defuse(clean_untrusted(title, 200).splitlines()[0]) if title.strip() else "agentops change"
+    body = defuse(clean_untrusted(summary, 2000))
     trailers = [f"Co-authored-by: {agent.name} ({backend} agent) <agentops+{agent.name}@users.noreply.github.com>"]
     if issue is not None:
         trailers.append(f"Agentops-Issue: #{issue}")
@@ -341,7 +344,6 @@ def _ensure_executable(ctx: Context, repo: str, issue: Issue, spec: str) -> None
     """The same gate `claim` applies, for an issue run by hand: only work orders from authors with
     write access (or approved with the configured label) run, and none that asks for secrets."""
     from agentops.domain.approval import body_hash
-    from agentops.domain.claims import iso
     from agentops.domain.workorder import mentions_secrets
     from agentops.orchestrator.trust import TaskFacts, decide
 
@@ -351,7 +353,7 @@ def _ensure_executable(ctx: Context, repo: str, issue: Issue, spec: str) -> None
     rec = {k: v for k, v in (ctx.store.get(docs.TASK_QUEUE, f"{repo}#{issue.number}") or {}).items()
            if k != "author_permission"}
     facts = TaskFacts(repo, issue.number, issue.author, issue.author_association, tuple(issue.labels),
-                      body_hash(issue.body), iso(issue.updated_at) if issue.updated_at else None)
+                      body_hash(issue.body))
     decision, _ = decide(ctx, facts, rec)
     if not decision.trusted:
         raise WorkFailed(f"{repo}#{issue.number} is not executed: {decision.reason}",
@@ -465,7 +467,8 @@ def _find_pr(s: _Session, branch: str, issue: int) -> PullRequest | None:
         if pr.head_ref == branch:
             return pr
     for pr in gh.list_pulls(s.repo, state="open").items or ():
-        if find_marker(pr.body, "pr", issue=issue):
+        # Only a PR agentops opened: a stranger's PR carrying our marker is never adopted.
+        if s.ctx.trust.marker(pr.body, pr.author, "pr", issue=issue):
             return pr
     return None
 
@@ -477,7 +480,8 @@ def _open_or_update_pr(s: _Session, issue: Issue, branch: str, acceptance: tuple
         issue=issue.number, summary=str(ex.get("summary") or ""), acceptance=acceptance, agent=s.agent.name,
         backend=s.backend, turns=ex.get("turns"), cost_usd=ex.get("cost_usd"), commit=sha,
         transcript=str(ex.get("transcript") or "")), make_marker("pr", issue=issue.number)))
-    title = clean_untrusted(issue.title, 200).splitlines()[0] if issue.title.strip() else f"Issue #{issue.number}"
+    title = (defuse(clean_untrusted(issue.title, 200).splitlines()[0]) if issue.title.strip()
+             else f"Issue #{issue.number}")
     existing = _find_pr(s, branch, issue.number)
     if existing is not None:
         return gh.update_pull(s.repo, existing.number, body=body), "pr-updated"
@@ -493,8 +497,12 @@ def _open_or_update_pr(s: _Session, issue: Issue, branch: str, acceptance: tuple
 
 
 # -- remediation -------------------------------------------------------------------------------
-def _issue_of(pr: PullRequest) -> int | None:
-    m = find_marker(pr.body, "pr")
+def _issue_of(trust: GitHubTrust, pr: PullRequest) -> int | None:
+    """The work order a pull request is for: its `pr` marker, honoured only on a PR agentops
+    opened (anyone else's marker or `Closes #N` would pull another issue's text into the prompt)."""
+    if not trust.wrote(pr.author):
+        return None
+    m = trust.marker(pr.body, pr.author, "pr")
     if m and (m.get("issue") or "").isdigit():
         return int(m.get("issue") or 0)
     found = _CLOSES_RE.search(pr.body or "")
@@ -509,20 +517,38 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
     if kind == "ci":
         # The failing jobs' log tails, other apps' check output, statuses and annotations, redacted.
         return read_failure(gh, s.repo, pr.head_sha, s.redactor).text, {"ci_sha": pr.head_sha}
-    me = gh.whoami().login.lower()
     last_review = int(seen.get("review_id") or 0)
     last_comment = int(seen.get("comment_id") or 0)
-    covered = {"review_id": last_review, "comment_id": last_comment}
-    for rev in gh.list_reviews(s.repo, pr.number):
-        if rev.id > last_review and rev.state == "CHANGES_REQUESTED" and rev.body.strip() \
-                and rev.author.lower() != me:
-            parts.append(f"### Review by @{rev.author} (changes requested)\n{rev.body}")
-            covered["review_id"] = max(covered["review_id"], rev.id)
-    for c in gh.list_review_comments(s.repo, pr.number):
-        if c.id > last_comment and c.author.lower() != me:
-            where = f"{c.path}:{c.line}" if c.path and c.line else (c.path or "general")
-            parts.append(f"### Comment by @{c.author} on {where}\n{c.body}")
-            covered["comment_id"] = max(covered["comment_id"], c.id)
+    last_pr_comment = int(seen.get("pr_comment_id") or 0)
+    covered = {"review_id": last_review, "comment_id": last_comment, "pr_comment_id": last_pr_comment}
+    trust = s.ctx.trust
+    # Only maintainers steer the agent: review text from anyone else is ignored (and logged).
+    reviews, ignored_reviews = trust.maintainers_only(s.repo, [
+        r for r in gh.list_reviews(s.repo, pr.number)
+        if r.id > last_review and r.state == "CHANGES_REQUESTED" and r.body.strip()], lambda r: r.author)
+    for rev in reviews:
+        parts.append(f"### Review by @{rev.author} (changes requested)\n{rev.body}")
+        covered["review_id"] = max(covered["review_id"], rev.id)
+    comments, ignored_comments = trust.maintainers_only(s.repo, [
+        c for c in gh.list_review_comments(s.repo, pr.number) if c.id > last_comment], lambda c: c.author)
+    for c in comments:
+        where = f"{c.path}:{c.line}" if c.path and c.line else (c.path or "general")
+        parts.append(f"### Comment by @{c.author} on {where}\n{c.body}")
+        covered["comment_id"] = max(covered["comment_id"], c.id)
+    talk, ignored_talk = trust.maintainers_only(s.repo, [
+        c for c in gh.list_comments(s.repo, pr.number) if c.id > last_pr_comment and c.body.strip()],
+        lambda c: c.author)
+    for pc in talk:
+        parts.append(f"### Pull request comment by @{pc.author}\n{pc.body}")
+        covered["pr_comment_id"] = max(covered["pr_comment_id"], pc.id)
+    ignored = sorted({r.author for r in ignored_reviews} | {c.author for c in ignored_comments}
+                     | {c.author for c in ignored_talk})
+    if ignored:
+        s.warn(f"ignored review text on PR #{pr.number} from users without write access: "
+               + ", ".join(f"@{a}" for a in ignored))
+        s.event("steering-ignored", "ignored", _issue_of(s.ctx.trust, pr), pr=pr.number, authors=ignored,
+                reviews=[r.id for r in ignored_reviews], review_comments=[c.id for c in ignored_comments],
+                comments=[c.id for c in ignored_talk])
     return "\n\n".join(parts), covered
 
 
@@ -532,7 +558,10 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     pr = ctx.github.get_pull(repo, options.pr)
     if pr.state != "open":
         raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
-    number = _issue_of(pr)
+    if not (ctx.trust.wrote(pr.author) or ctx.trust.has_write(repo, pr.author)):
+        raise WorkFailed(f"pull request #{pr.number} in {repo} is by @{pr.author}, who has no write access: agentops "
+                         "revises only its own pull requests and maintainers'")
+    number = _issue_of(ctx.trust, pr)
     agent = _agent_config(ctx.config, options.agent, options.backend, None)
     resolve(agent, ctx.env, options.backend)
     s = _session(ctx, repo, agent, options.backend, str(number) if number else f"pr-{pr.number}")
@@ -601,7 +630,8 @@ def _needs_human(s: _Session, pr: PullRequest, issue: int | None, reason: str) -
     gh = s.ctx.github
     if NEEDS_HUMAN not in pr.labels:
         gh.add_labels(s.repo, pr.number, [NEEDS_HUMAN])
-    if not any(find_marker(c.body, NEEDS_HUMAN, pr=pr.number) for c in gh.list_comments(s.repo, pr.number)):
+    if not any(s.ctx.trust.marker(c.body, c.author, NEEDS_HUMAN, pr=pr.number)
+               for c in gh.list_comments(s.repo, pr.number)):
         marker = make_marker(NEEDS_HUMAN, pr=pr.number)
         gh.create_comment(s.repo, pr.number, f"agentops stopped fixing this pull request automatically: {reason}. "
                           "A human needs to take it from here.\n\n" + marker, marker=marker)

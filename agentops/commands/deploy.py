@@ -23,7 +23,6 @@ from typing import Any
 from agentops import proc
 from agentops.context import Context
 from agentops.domain import deploy as dom
-from agentops.domain.markers import find_marker
 from agentops.domain.timeutil import iso
 from agentops.errors import AgentOpsError, BadInput, ConfigError, GitHubError, LostRace, NotFound, WorkFailed
 from agentops.http import HttpClient
@@ -330,7 +329,9 @@ def _checks_item(ctx: Context, env: _Env, sha: str) -> PreflightItem:
 
 def _open_incidents(ctx: Context, env: _Env) -> list[Any]:
     fetched = ctx.github.list_issues(env.repo, state="open", labels=[dom.INCIDENT_LABEL])
-    return [i for i in (fetched.items or ()) if find_marker(i.body, "incident", env=env.name)]
+    # Only incidents agentops opened: an issue anyone else wrote with the marker neither blocks
+    # deploys nor stands in for a real incident.
+    return [i for i in (fetched.items or ()) if ctx.trust.marker(i.body, i.author, "incident", env=env.name)]
 
 
 def _incident_item(ctx: Context, env: _Env, force: bool) -> PreflightItem:

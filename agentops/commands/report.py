@@ -223,7 +223,8 @@ def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
         cached = {k: v for k, v in store.records(docs.PULLS).items() if k.startswith(prefix)}
         fresh: dict[str, dict[str, Any]] = {}
         for pr in fetched.items:
-            if not is_agent_pr(pr.head_ref, pr.body):
+            # An agent PR is one agentops opened: a branch name or a marker anyone can copy is not enough.
+            if not is_agent_pr(pr.head_ref, pr.body) or not ctx.trust.wrote(pr.author):
                 continue
             key = f"{prefix}{pr.number}"
             old = cached.get(key)
@@ -232,7 +233,7 @@ def _sync_prs(ctx: Context, repo: str, now: dt.datetime) -> PrSync:
                 continue  # unchanged since cached: no review request
             reviews = gh.list_reviews(repo, pr.number)
             first, approved = first_human_review(pr.author, ((r.author, r.state, r.submitted_at) for r in reviews))
-            marker = find_marker(pr.body, "pr")
+            marker = ctx.trust.marker(pr.body, pr.author, "pr")
             issue = issue_from_branch(pr.head_ref)
             if issue is None and marker is not None and (marker.get("issue") or "").isdigit():
                 issue = int(marker.get("issue") or 0)
@@ -279,11 +280,12 @@ def _publish(ctx: Context, options: ReportOptions, markdown: str, now: dt.dateti
             candidate = gh.get_issue(repo, remembered["issue"])
         except NotFound:
             candidate = None
-        if candidate is not None and find_marker(candidate.body, REPORT_KIND):
+        if candidate is not None and ctx.trust.marker(candidate.body, candidate.author, REPORT_KIND):
             issue = candidate
     if issue is None:
+        # Only an issue agentops wrote is the report issue: a copied marker is not adopted.
         listed = gh.list_issues(repo, state="all", sort="created", direction="asc").items or ()
-        issue = next((i for i in listed if find_marker(i.body, REPORT_KIND)), None)
+        issue = next((i for i in listed if ctx.trust.marker(i.body, i.author, REPORT_KIND)), None)
     created = issue is None
     if issue is None:
         issue = gh.create_issue(repo, REPORT_TITLE, body, marker=marker)
@@ -294,8 +296,8 @@ def _publish(ctx: Context, options: ReportOptions, markdown: str, now: dt.dateti
     day = now.astimezone(dt.UTC).date().isoformat()
     run_marker = make_marker(RUN_KIND, date=day)
     comment_body = _clip(f"{run_marker}\n{markdown.replace('## ' + REPORT_TITLE, '## Report of ' + day, 1)}")
-    existing = next((c for c in gh.list_comments(repo, issue.number) if find_marker(c.body, RUN_KIND, date=day)),
-                    None)
+    existing = next((c for c in gh.list_comments(repo, issue.number)
+                     if ctx.trust.marker(c.body, c.author, RUN_KIND, date=day)), None)
     if existing is not None:
         comment = gh.edit_comment(repo, existing.id, comment_body)
     else:

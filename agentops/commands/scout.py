@@ -442,19 +442,16 @@ def _save_scans(ctx: Context, scanned: Sequence[_Scanned], now: dt.datetime, cyc
 
 
 # -- issues ---------------------------------------------------------------------------------------
-def _open_scout_issues(got: RepoFetch, known: set[int], me: Callable[[], str]) -> list[S.OpenScoutIssue]:
+def _open_scout_issues(got: RepoFetch, known: set[int], wrote: Callable[[str], bool]) -> list[S.OpenScoutIssue]:
     out = []
     for i in got.items("issues") or []:
         if i.get("pr") or not i.get("fp"):
             continue
         labels = tuple(i.get("labels") or ())
-        # The label, or our own authorship: only maintainers can label, so a marker pasted into
-        # someone's issue cannot get it closed by the scout. Our own issue may lack the label: a
-        # token below triage may open issues on a public repository, but GitHub silently drops
-        # the labels it asks for. Ours: an issue the tracker says we filed, else one we authored
-        # (`me` is asked only then: it may cost a request).
-        if (S.SCOUT_LABEL in labels or int(i["n"]) in known
-                or str(i.get("author") or "").lower() == me().lower()):
+        # Ours only: an issue the tracker says we filed, else one agentops's own login wrote (`wrote`
+        # asks for the login only then: it may cost a request). A finding marker pasted into anyone
+        # else's issue, labelled or not, never makes the scout adopt or close that issue.
+        if int(i["n"]) in known or wrote(str(i.get("author") or "")):
             out.append(S.OpenScoutIssue(int(i["n"]), str(i["fp"]), str(i.get("title") or ""), labels,
                                         str(i.get("digest") or "")))
     return out
@@ -465,9 +462,16 @@ def _refused(asked: Sequence[str], got: Sequence[str]) -> list[str]:
     return sorted(set(asked) - set(got))
 
 
-def _pull_refs(got: RepoFetch) -> list[S.PullRef]:
-    return [S.PullRef(int(p["n"]), frozenset(int(x) for x in p.get("closes") or ()),
-                      frozenset(str(x) for x in p.get("fps") or ())) for p in got.items("pulls") or []]
+def _pull_refs(ctx: Context, got: RepoFetch) -> list[S.PullRef]:
+    """Open PRs that say they address a finding. Only agentops's own or a maintainer's count: a
+    stranger's PR naming a fingerprint must not silence the scout."""
+    out = []
+    for p in got.items("pulls") or []:
+        closes, fps = p.get("closes") or (), p.get("fps") or ()
+        author = str(p.get("author") or "")
+        if (closes or fps) and (ctx.trust.wrote(author) or ctx.trust.has_write(got.repo, author)):
+            out.append(S.PullRef(int(p["n"]), frozenset(int(x) for x in closes), frozenset(str(x) for x in fps)))
+    return out
 
 
 def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], now: dt.datetime,
@@ -481,8 +485,8 @@ def _sync_issues(ctx: Context, s: _Scanned, tracker: dict[str, dict[str, Any]], 
         return False
     mine = {fp: r for fp, r in tracker.items() if str(r.get("repo", "")).lower() == repo.lower()}
     actions = S.plan_issues(s.findings, evaluated=s.evaluated, open_issues=_open_scout_issues(got, {int(r['issue']) for r in mine.values() if isinstance(r.get('issue'), int)},
-                                                       lambda: ctx.github.whoami().login), tracker=mine,
-                            pulls=_pull_refs(got), now=now, comment_interval_hours=interval)
+                                                       ctx.trust.wrote), tracker=mine,
+                            pulls=_pull_refs(ctx, got), now=now, comment_interval_hours=interval)
     gh = ctx.github
     stamp = iso(now)
     wrote = False  # any write changes the issues answer, so its ETag must be refreshed

@@ -19,9 +19,10 @@ from typing import Any
 from agentops import proc
 from agentops.context import Context
 from agentops.domain import gates as G
+from agentops.domain.closing import defuse
 from agentops.domain.coverage import CoverageSummary, detect_format, parse_coverage, parse_unified_diff
 from agentops.domain.junit import JUnitSummary, ReportError, merge, parse_junit, pytest_node_id
-from agentops.domain.markers import find_marker, make_marker
+from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, GitHubError
 from agentops.git import GitFailed
@@ -476,7 +477,9 @@ def _report(ctx: Context, test_cfg: TestConfig, repo: str, pr: int | None, sha: 
     comment, comment_id = "skipped", None
     if pr is not None:
         marker = make_marker("test-report", pr=pr)
-        comment, comment_id, extra = _sticky_comment(ctx, repo, pr, marker, G.render_markdown(view, marker=marker))
+        # Gate output is copied text: its closing keywords are defused.
+        comment, comment_id, extra = _sticky_comment(ctx, repo, pr, marker,
+                                                     defuse(G.render_markdown(view, marker=marker)))
         notes += extra
     state: str | None = "success" if view.passed else "failure"
     try:
@@ -501,7 +504,8 @@ def _report(ctx: Context, test_cfg: TestConfig, repo: str, pr: int | None, sha: 
 def _sticky_comment(ctx: Context, repo: str, pr: int, marker: str,
                     body: str) -> tuple[str, int, list[str]]:
     gh = ctx.github
-    mine = sorted((c for c in gh.list_comments(repo, pr) if find_marker(c.body, "test-report", pr=pr)),
+    # Only our own report comment is updated: one anyone else wrote with the marker is left alone.
+    mine = sorted((c for c in gh.list_comments(repo, pr) if ctx.trust.marker(c.body, c.author, "test-report", pr=pr)),
                   key=lambda c: c.id)
     if not mine:
         created = gh.create_comment(repo, pr, body, marker=marker)
@@ -527,7 +531,8 @@ def _review(ctx: Context, test_cfg: TestConfig, repo: str, pr: int, sha: str,
         return None, None
     gh = ctx.github
     rmarker = make_marker("test-review", pr=pr, sha=sha, event=event.lower())
-    if any(find_marker(r.body, "test-review", pr=pr, sha=sha, event=event.lower()) for r in gh.list_reviews(repo, pr)):
+    if any(ctx.trust.marker(r.body, r.author, "test-review", pr=pr, sha=sha, event=event.lower())
+           for r in gh.list_reviews(repo, pr)):
         return "already", None
     if event == "APPROVE":
         text = "All required quality gates passed."
@@ -539,7 +544,7 @@ def _review(ctx: Context, test_cfg: TestConfig, repo: str, pr: int, sha: str,
         lines += [f"- threshold {c.name}: {c.detail}" for c in view.checks if not c.ok]
         text = "\n".join(lines)
     try:
-        gh.create_review(repo, pr, event=event, body=f"{rmarker}\n{text}", commit_id=sha)
+        gh.create_review(repo, pr, event=event, body=f"{rmarker}\n{defuse(text)}", commit_id=sha)
     except GitHubError as exc:
         if exc.status in (403, 422):
             return "refused", (f"GitHub refused the {event} review ({exc.status}: {exc.message}); "

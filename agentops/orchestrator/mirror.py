@@ -38,10 +38,10 @@ def _ref(key: str, repo: str) -> str:
     return f"#{n}" if r.lower() == repo.lower() else key
 
 
-def _own_status_comment(ctx: Context, repo: str, number: int) -> int | None:
+def _own_status_comment(ctx: Context, t: dict[str, Any]) -> int | None:
     """Our status comment; a comment anyone else wrote with the marker is reported, never reused."""
-    return next((c.id for c in read_comments(ctx, repo, number) if ctx.trust.marker(c.body, c.author, STATUS_KIND)),
-                None)
+    comments = read_comments(ctx, t["repo"], t["number"], t)
+    return next((c.id for c in comments if ctx.trust.marker(c.body, c.author, STATUS_KIND)), None)
 
 
 def reflect(ctx: Context, key: str, t: dict[str, Any]) -> list[str]:
@@ -79,7 +79,7 @@ def reflect(ctx: Context, key: str, t: dict[str, Any]) -> list[str]:
             body = f"{marker}\n{note}"
             cid = t.get("status_comment_id")
             if cid is None:
-                cid = _own_status_comment(ctx, repo, number)
+                cid = _own_status_comment(ctx, t)
             if cid is None:
                 cid = gh.create_comment(repo, number, body, marker=marker).id
             else:

@@ -16,7 +16,7 @@ from agentops.state import docs
 
 from .dispatch import pending
 from .records import DEPS_KEY, open_tasks, queue_task, split_key
-from .trust import body_forgeries, decide, facts_of
+from .trust import body_forgeries, decide, facts_of, merged_forgeries
 
 
 def external_states(ctx: Context, records: Mapping[str, Mapping[str, Any]], deps: Iterable[str]) -> dict[str, str]:
@@ -55,8 +55,9 @@ def external_states(ctx: Context, records: Mapping[str, Mapping[str, Any]], deps
     return out
 
 
-def evaluate(ctx: Context, repos: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Recompute every open task's status in `repos`; returns the open task records.
+def evaluate(ctx: Context, repos: Sequence[str], *, write: bool = True) -> dict[str, dict[str, Any]]:
+    """Recompute every open task's status in `repos`; returns the open task records. `write`
+    False: nothing is written on GitHub (a first-seen approval is not recorded there).
 
     Trust comes first: a task with form problems or from an untrusted author costs no
     dependency look-ups (and an invalid one no permission look-up either)."""
@@ -66,7 +67,7 @@ def evaluate(ctx: Context, repos: Sequence[str]) -> dict[str, dict[str, Any]]:
     tasks = open_tasks(records, repos)
     all_open = open_tasks(records)
     for t in tasks.values():
-        _judge(ctx, t)
+        _judge(ctx, t, write=write)
     outside = {d for t in tasks.values() if t["trusted"] and not t.get("problems")
                for d in t.get("dependencies") or () if d not in all_open}
     ext = external_states(ctx, records, outside)
@@ -90,14 +91,14 @@ def evaluate(ctx: Context, repos: Sequence[str]) -> dict[str, dict[str, Any]]:
     return tasks
 
 
-def _judge(ctx: Context, t: dict[str, Any]) -> None:
+def _judge(ctx: Context, t: dict[str, Any], *, write: bool) -> None:
     forged = body_forgeries(ctx, t)
     if forged:
-        t["forged_markers"] = sorted(set(t.get("forged_markers") or ()) | set(forged))
+        t["forged_markers"] = merged_forgeries(t.get("forged_markers"), forged)
     if t.get("problems"):
         t["trusted"], t["trust_reason"] = False, "not checked: the work order has problems"
         return
-    decision, keep = decide(ctx, facts_of(t), t)
+    decision, keep = decide(ctx, facts_of(t), t, write=write)
     t.update(keep)
     t["trusted"], t["trust_reason"] = decision.trusted, decision.reason
 

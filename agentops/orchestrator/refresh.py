@@ -15,7 +15,7 @@ from .sync import SyncStats, sync_repo
 def refresh(ctx: Context, repos: Sequence[str], *, full: bool = False, sync: bool = True,
             write: bool = False) -> tuple[dict[str, dict[str, Any]], tuple[SyncStats, ...], dict[str, list[str]]]:
     stats = tuple(sync_repo(ctx, r, full=full) for r in repos) if sync else ()
-    tasks = evaluate(ctx, repos)
+    tasks = evaluate(ctx, repos, write=write)
     changes: dict[str, list[str]] = {}
     if write:
         for key in sorted(tasks):

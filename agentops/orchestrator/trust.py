@@ -2,8 +2,9 @@
 
 - Trust: the author has write access (OWNER, or collaborator permission write/maintain/admin),
   or a user with write access applied the approval label (from the issue's events) and the body
-  has not changed since agentops first saw that approval (`domain.approval`). Look-ups are
-  cached: an author's permission in the task record, an approval verdict until the issue changes.
+  has not changed since agentops first saw that approval (`domain.approval`). An author's
+  permission is kept in the task record; label events are read once per run, only for issues
+  that carry the approval label and whose author lacks write access.
 - Forged markers: a marker on an object agentops did not write is never honoured; each one is
   kept on the task record (`forged_markers`) and `tasks` lists them as warnings.
 """
@@ -17,13 +18,14 @@ from typing import Any
 from agentops.context import Context
 from agentops.domain.approval import Approval, ApprovalVerdict, LabelEvent, judge
 from agentops.domain.claims import TrustDecision, trust, trusted_without_lookup
-from agentops.domain.markers import ForeignMarker
+from agentops.domain.markers import ForeignMarker, make_marker
 from agentops.github.models import Comment
 from agentops.state import docs
 
 from .actions import log_action
 
 MAX_FORGED_KEPT = 20
+APPROVAL_KIND = "approval"
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,12 @@ class TaskFacts:
     association: str
     labels: tuple[str, ...]
     body_hash: str
-    updated_at: str | None  # the issue's updated_at: a cached approval verdict holds while it stays
 
 
-def decide(ctx: Context, facts: TaskFacts, rec: Mapping[str, Any]) -> tuple[TrustDecision, dict[str, Any]]:
-    """The trust decision and the record fields to keep (author_permission, approval, approval_check)."""
+def decide(ctx: Context, facts: TaskFacts, rec: Mapping[str, Any], *,
+           write: bool = True) -> tuple[TrustDecision, dict[str, Any]]:
+    """The trust decision and the record fields to keep (author_permission, approval, approved).
+    `write`: a first-seen approval is recorded on the issue (see `_approval`)."""
     label = ctx.config.claims.approval_label
     keep: dict[str, Any] = {}
     perm: str | None = rec.get("author_permission")
@@ -51,41 +54,80 @@ def decide(ctx: Context, facts: TaskFacts, rec: Mapping[str, Any]) -> tuple[Trus
     first = trust(author=facts.author, association=facts.association, permission=perm, approval=None,
                   approval_label=label)
     if not first.trusted and label and label in facts.labels:
-        verdict = _approval(ctx, facts, rec, label)
-        keep["approval"] = verdict.approval.to_record() if verdict.approval else None
-        keep["approval_check"] = {"seen": facts.updated_at, "body_hash": facts.body_hash,
-                                  "approved": verdict.approved, "reason": verdict.reason}
+        verdict, recorded = _approval(ctx, facts, rec, label, write=write)
+        keep["approval"] = recorded.to_record() if recorded else None
     keep["approved"] = bool(verdict and verdict.approved)
     decision = trust(author=facts.author, association=facts.association, permission=perm, approval=verdict,
                      approval_label=label)
     return decision, keep
 
 
-def _approval(ctx: Context, facts: TaskFacts, rec: Mapping[str, Any], label: str) -> ApprovalVerdict:
-    kept = Approval.from_record(rec.get("approval"))
-    check = rec.get("approval_check") or {}
-    if facts.updated_at and check.get("seen") == facts.updated_at and check.get("body_hash") == facts.body_hash:
-        # Nothing on the issue changed since the events were read: the verdict stands, no request.
-        return ApprovalVerdict(bool(check.get("approved")), str(check.get("reason") or ""), kept)
+def _approval(ctx: Context, facts: TaskFacts, rec: Mapping[str, Any], label: str, *,
+              write: bool) -> tuple[ApprovalVerdict, Approval | None]:
+    """The verdict, and the approval as recorded on GitHub (None: not recorded yet).
+
+    The body an approval covers is kept on the issue itself, in an approval comment agentops
+    writes the first time it sees that `labeled` event, so every worker (whatever its local
+    state) compares with the same text. The events are read on every run (once per run):
+    `updated_at` has whole seconds, so a relabel within the second of our last read could hide
+    behind a cached verdict; only users with triage access can label, so they set how many."""
     event: LabelEvent | None = ctx.trust.labeling(facts.repo, facts.number, label)
-    actor_permission = ctx.trust.permission(facts.repo, event.actor) if event is not None else None
-    return judge(label=label, event=event, actor_permission=actor_permission, current_hash=facts.body_hash,
-                 kept=kept)
+    if event is None:
+        return judge(label=label, event=None, actor_permission=None, current_hash=facts.body_hash,
+                     kept=None), None
+    actor_permission = ctx.trust.permission(facts.repo, event.actor)
+    kept = Approval.from_record(rec.get("approval"))
+    if kept is None or kept.event_id != event.id:
+        kept = _recorded_approval(ctx, facts, event.id)
+    verdict = judge(label=label, event=event, actor_permission=actor_permission, current_hash=facts.body_hash,
+                    kept=kept)
+    if kept is None and verdict.approved and verdict.approval is not None and write:
+        _record_approval(ctx, facts, verdict.approval, label)
+        kept = verdict.approval
+    return verdict, kept
+
+
+def _recorded_approval(ctx: Context, facts: TaskFacts, event_id: int) -> Approval | None:
+    """Our approval comment for this labeled event (the oldest, should two workers race)."""
+    for c in sorted(read_comments(ctx, facts.repo, facts.number), key=lambda c: c.id):
+        m = ctx.trust.marker(c.body, c.author, APPROVAL_KIND, event=event_id)
+        if m is not None and m.get("hash"):
+            return Approval(event_id, m.get("by") or "", m.get("hash") or "")
+    return None
+
+
+def _record_approval(ctx: Context, facts: TaskFacts, approval: Approval, label: str) -> None:
+    marker = make_marker(APPROVAL_KIND, event=approval.event_id, by=approval.by, hash=approval.body_hash)
+    body = (f"{marker}\nApproved by @{approval.by} (write access) for the text of this issue as it is now "
+            f"(sha256 {approval.body_hash[:12]}). An edit to the issue body holds the task until a maintainer "
+            f"applies `{label}` again.")
+    ctx.github.create_comment(facts.repo, facts.number, body, marker=marker)
+    log_action(ctx, agent=None, repo=facts.repo, issue=facts.number, action="approval-recorded", result="ok",
+               details={"by": approval.by, "event": approval.event_id, "body_hash": approval.body_hash})
 
 
 def facts_of(t: Mapping[str, Any]) -> TaskFacts:
     return TaskFacts(str(t.get("repo") or ""), int(t.get("number") or 0), str(t.get("author") or ""),
                      str(t.get("author_association") or "NONE"), tuple(t.get("labels") or ()),
-                     str(t.get("body_hash") or ""), t.get("issue_updated_at"))
+                     str(t.get("body_hash") or ""))
 
 
 # -- forged markers ------------------------------------------------------------------------------
-def read_comments(ctx: Context, repo: str, number: int) -> list[Comment]:
-    """The issue's comments; markers in comments agentops did not write are recorded as forgeries."""
+def read_comments(ctx: Context, repo: str, number: int, rec: dict[str, Any] | None = None) -> list[Comment]:
+    """The issue's comments; markers in comments agentops did not write are recorded as forgeries
+    (in the stored task record, and in `rec` when the caller holds the record in memory)."""
     comments = ctx.github.list_comments(repo, number)
-    note_forgeries(ctx, repo, number, (f for c in comments for f in ctx.trust.foreign(c.body, c.author,
-                                                                                       f"comment {c.id}")))
+    found = [f for c in comments for f in ctx.trust.foreign(c.body, c.author, f"comment {c.id}")]
+    note_forgeries(ctx, repo, number, found)
+    if rec is not None and found:
+        rec["forged_markers"] = merged_forgeries(rec.get("forged_markers"), (f.describe() for f in found))
     return comments
+
+
+def merged_forgeries(have: Iterable[str] | None, lines: Iterable[str]) -> list[str]:
+    out = list(have or ())
+    out += [x for x in sorted(set(lines)) if x not in out]
+    return out[-MAX_FORGED_KEPT:]
 
 
 def note_forgeries(ctx: Context, repo: str, number: int, found: Iterable[ForeignMarker]) -> None:
@@ -103,7 +145,7 @@ def note_forgeries(ctx: Context, repo: str, number: int, found: Iterable[Foreign
         have = list(rec.get("forged_markers") or [])
         new.extend(x for x in lines if x not in have)
         if new:
-            rec["forged_markers"] = (have + new)[-MAX_FORGED_KEPT:]
+            rec["forged_markers"] = merged_forgeries(have, new)
             d.put(key, rec)
 
     ctx.store.update(docs.TASK_QUEUE, upd)

@@ -24,6 +24,7 @@ def _open_pr(env: CodeEnv) -> tuple[int, CodeResult]:
 
 def test_review_rounds_stop_at_the_bound_then_needs_human(code_env: CodeEnv) -> None:
     code_env.emulator.state.add_user("reviewer")
+    code_env.emulator.state.set_permission(REPO, "reviewer", "write")  # only maintainers steer the agent
     cfg = dataclasses.replace(code_env.config, code=CodeConfig(max_rounds=2, secrets=("CANARY_SECRET",)))
     n, opened = _open_pr(code_env)
     assert opened.pr is not None
