@@ -199,6 +199,12 @@ class GitHubAdapter:
 
         return self._client.retrier.call(fetch, "whoami (GET /app)")
 
+    def _mine(self, user: Any) -> bool:
+        """Whether `user` (a login or a user object) is our own identity: a create's look-up after
+        a failure adopts only an object we wrote, never one someone planted with our marker."""
+        login = user.get("login") if isinstance(user, dict) else user
+        return str(login or "").lower() == self.whoami().login.lower()
+
     def get_repo(self, repo: str) -> RepoInfo:
         return convert.repo_info(self._get(_r(repo), f"repository {repo}"))
 
@@ -272,7 +278,7 @@ class GitHubAdapter:
             assert marker is not None
             params = {"state": "all", "sort": "created", "direction": "desc"}
             for d in self._list(url, f"issues of {repo}", params=params, max_pages=LOOKUP_PAGES):
-                if not d.get("pull_request") and marker in str(d.get("body") or ""):
+                if not d.get("pull_request") and marker in str(d.get("body") or "") and self._mine(d.get("user")):
                     return convert.issue(d, repo)
             return None
 
@@ -355,7 +361,7 @@ class GitHubAdapter:
         def find() -> Comment | None:
             assert marker is not None
             for c in self.list_comments(repo, number):
-                if marker in c.body:
+                if marker in c.body and self._mine(c.author):
                     return c
             return None
 
