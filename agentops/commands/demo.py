@@ -417,6 +417,9 @@ def _merge(demo: _Demo) -> _Done:
     # The emulated Actions run for the push to main: green now that the fix is in.
     demo.emulator.state.add_workflow_run(demo.repo, name="tests", head_branch="main", head_sha=sha,
                                          conclusion="success")
+    # ...and its job's check run on the merge commit, as GitHub shows it: deploy pre-flight refuses a sha no
+    # CI reported on.
+    demo.emulator.state.add_check_run(demo.repo, sha, name="tests", status="completed", conclusion="success")
     return _Done(f"PR #{demo.pr} merged as {sha[:12]}; issue #{demo.issue} is {issue.state}",
                  {"merged": pull.merged, "merge_sha": sha, "issue_state": issue.state},
                  {"pull request": pull.html_url or _api(demo, f"pulls/{demo.pr}")})

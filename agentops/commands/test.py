@@ -101,6 +101,9 @@ def run(options: TestOptions, ctx: Context) -> TestResult:
     else:
         base_branch = repo_cfg.default_branch if repo_cfg else None
         checkout = co.current(local, base_branch=base_branch)
+        if checkout.sha is None:  # nothing to name the result by: never a green "all gates passed"
+            raise BadInput(f"--path: {local} is not a git repository with a commit",
+                           hint="run agentops test inside a checkout, or pass --path to one")
         base_branch = base_branch or _origin_head(checkout)
         gates, changed_note = _run_all(ctx, cfg, repo_cfg, checkout)
     if changed_note:
@@ -218,6 +221,9 @@ def _run_all(ctx: Context, cfg: Config, repo_cfg: RepositoryConfig | None,
              checkout: co.Checkout) -> tuple[tuple[G.GateResult, ...], str | None]:
     base_env = proc.scrub_env(ctx.env)
     gates, detected = resolve_gates(cfg, repo_cfg, checkout.path, base_env)
+    if not gates:  # zero gates run is not "all required gates passed"
+        raise BadInput(f"no gate configured or detected for {checkout.path}",
+                       hint="add `gates:` to agentops.yaml (or a test suite agentops detects, e.g. tests/test_*.py)")
     changed, note = _changed_lines(checkout)
     results = []
     for gate in gates:

@@ -118,6 +118,29 @@ def test_scout_partial_success_names_the_unscanned_repo(world: dict[str, Any]) -
     assert "1 of 2 repositories scanned" in out.stderr
 
 
+def test_test_in_a_folder_git_does_not_track_is_exit_2(world: dict[str, Any], tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "test_x.py").write_text("def test_x():\n    assert True\n")
+    out = _run(world, "test", "--path", str(plain), "--no-report")
+    assert out.code == 2, out.text
+    assert f"--path: {plain} is not a git repository" in out.stderr and "passed" not in out.stderr
+    assert files_under(world["state"]) == []
+
+
+def test_test_with_no_gate_configured_or_detected_is_exit_2(world: dict[str, Any], tmp_path: Path) -> None:
+    from tests.fixtures.gitrepo import git
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q")
+    git(empty, "commit", "-q", "--allow-empty", "-m", "nothing to test")
+    out = _run(world, "test", "--path", str(empty), "--json")
+    assert out.code == 2, out.text
+    assert "no gate configured or detected" in out.stderr and json.loads(out.stdout)["error"]["exit_code"] == 2
+    assert files_under(world["state"]) == []
+
+
 def test_status_with_missing_config_is_exit_2(world: dict[str, Any]) -> None:
     out = _run(world, "-c", "/nonexistent.yaml", "status")
     assert out.code == 2 and "/nonexistent.yaml: config file not found" in out.stderr

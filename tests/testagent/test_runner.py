@@ -12,6 +12,7 @@ from agentops.commands.test import TestOptions, run
 from agentops.settings import Config, GateConfig
 from agentops.state import docs
 from tests.fixtures.github import make_test_context
+from tests.fixtures.gitrepo import git
 
 PY = sys.executable
 
@@ -24,6 +25,8 @@ def _ctx(tmp_path: Path, gates: tuple[GateConfig, ...], **test: object) -> objec
 def _project(tmp_path: Path) -> Path:
     work = tmp_path / "work"
     work.mkdir()
+    git(work, "init", "-q")
+    git(work, "commit", "-q", "--allow-empty", "-m", "start")  # `test` refuses a folder git does not track
     return work
 
 
@@ -101,8 +104,8 @@ def test_flaky_whole_gate_rerun_is_reported_not_silently_green(tmp_path: Path) -
     assert unit.status == "flaky" and unit.reruns == 1 and "passed on re-run" in unit.reason
     assert lint.status == "failed" and lint.reruns == 0  # a linter is not re-run
     assert result.flaky == ("unit tests",) and result.passed
-    # recorded in state under the sha-less key, with the history bound applied
-    rec = ctx.store.get(docs.test_results("o/r"), "local")  # type: ignore[attr-defined]
+    # recorded in state under the tested sha, with the history bound applied
+    rec = ctx.store.get(docs.test_results("o/r"), result.sha)  # type: ignore[attr-defined]
     assert rec is not None and rec["flaky"] == ["unit tests"] and rec["gates"][0]["status"] == "flaky"
     events = list(ctx.store.read_log(docs.AGENT_ACTIONS))  # type: ignore[attr-defined]
     assert events[-1]["action"] == "test" and events[-1]["result"] == "pass"
