@@ -1,5 +1,6 @@
 """`python -m benchmarks [--quick]`: run every benchmark script and print one table of
-figure, measured value, goal, met?.
+figure, measured value, goal, met? (NO when a goal is missed). A figure a script did not print
+is an error (its row says so, and the run exits 1), never a silently missing row.
 
 Each script runs in its own interpreter (a clean heap and import cache, as a user's run) and
 prints its figures; this runner reads them from that output, repeats each script (3 runs, 1
@@ -39,6 +40,8 @@ class Script:
     full: tuple[str, ...]
     quick: tuple[str, ...]
     figures: tuple[Figure, ...]
+    # Scripts that take their own medians side by side (or count requests) run once.
+    runs: int | None = None
 
 
 SCRIPTS: tuple[Script, ...] = (
@@ -57,7 +60,25 @@ SCRIPTS: tuple[Script, ...] = (
         Figure("claim contention, 16 workers x 40 tasks: double claims", rf"double claims {NUM}", "0",
                lambda v: v == 0),
         Figure("claim contention: tasks claimed", rf"tasks claimed {NUM}/40", "40", lambda v: v == 40),
-    )),
+        Figure("claim contention: requests per claimed task", rf"requests per claimed task {NUM}", "<= 8",
+               lambda v: v <= 8),
+        Figure("claim contention: claim comments per task", rf"claim comments per task {NUM}", "<= 1.5",
+               lambda v: v <= 1.5),
+    ), runs=1),
+    Script("scale", (), ("--quick",), (
+        Figure("requests per uncontended claim at 100 open tasks", rf"uncontended claim at 100 open .*mean {NUM}",
+               "<= 5", lambda v: v <= 5),
+        Figure("requests per uncontended claim at 5,000 open tasks",
+               rf"uncontended claim at 5,000 open .*mean {NUM}", "<= 5", lambda v: v <= 5),
+        Figure("`tasks` after one new issue at 5,000 open tasks: requests",
+               rf"after one new issue at 5,000 open tasks: {NUM} requests", "<= 3", lambda v: v <= 3),
+        Figure("one claim (CLI CPU), 50,000 stored tasks + 700k-event log vs 100 + empty",
+               rf"^one claim .*ratio {NUM}x", "<= 1.5x", lambda v: v <= 1.5, "x"),
+        Figure("status --json (CLI CPU), 50,000 stored tasks vs 100", rf"^status --json .*ratio {NUM}x", "<= 2x",
+               lambda v: v <= 2, "x"),
+        Figure("`tasks` CPU, 4,000 tasks with 10% blocked vs 400", rf"^tasks CPU .*ratio {NUM}x", "<= 12x",
+               lambda v: v <= 12, "x"),
+    ), runs=1),
     Script("scout", (), ("--repos", "50"), (
         Figure("scout requests per repository, cold (issues filed)", rf"^  requests per repo\s+{NUM}", "<= 6",
                lambda v: v <= 6),
@@ -73,10 +94,15 @@ SCRIPTS: tuple[Script, ...] = (
         Figure("state store: appends/s, 8 concurrent writers", rf"^appends/s: {NUM}", "-", None, "/s"),
         Figure("state store: lost updates", rf"lost updates: {NUM} \(counter\)", "0", lambda v: v == 0),
     )),
-    Script("report", ("--events", "100000", "--prs", "10000"), ("--events", "20000", "--prs", "2000"), (
-        Figure("report over the event log: wall time", rf"wall time\s*: {NUM} s", "< 1.5 s", lambda v: v < 1.5, " s"),
-        Figure("report: peak RSS", rf"peak RSS\s*: {NUM} MiB", "-", None, " MiB"),
-    )),
+    Script("report", ("--events", "100000", "--prs", "10000"), ("--events", "100000", "--prs", "10000", "--quick"), (
+        Figure("report over 100k events (in-process): wall time", rf"wall time\s*: {NUM} s", "< 1.5 s",
+               lambda v: v < 1.5, " s"),
+        Figure("agentops report over 100k events (whole CLI): wall time", rf"whole CLI\s*: {NUM} s", "-", None,
+               " s"),
+        Figure("report over 100k events: peak RSS", rf"peak RSS\s*: {NUM} MiB", "-", None, " MiB"),
+        Figure("report over 1M events: peak RSS", rf"1M events: peak RSS {NUM} MiB", "<= 100 MiB",
+               lambda v: v <= 100, " MiB"),
+    ), runs=1),
     Script("parse_reports", (), (), (
         Figure("JUnit + coverage XML parse time", rf"together: {NUM} s", "< 2 s", lambda v: v < 2, " s"),
         Figure("JUnit + coverage parse: peak Python memory", rf"peak traced Python memory {NUM} MiB", "< 200 MiB",
@@ -93,6 +119,8 @@ SCRIPTS: tuple[Script, ...] = (
     )),
     Script("emulator", (), (), (
         Figure("emulator: GET issue throughput", rf"GET issue: {NUM} req/s", "-", None, " req/s"),
+        Figure("emulator: one 100-issue page, 5,000 issues vs 100", rf"100-issue page .*ratio {NUM}x", "<= 2x",
+               lambda v: v <= 2, "x"),
     )),
 )
 
@@ -135,10 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and script.name not in args.only:
             continue
         if not (HERE / f"{script.name}.py").exists():
-            rows += [(f.label, "not built yet", f.goal, "-") for f in script.figures]
+            rows += [(f.label, "ERROR: script missing", f.goal, "NO") for f in script.figures]
+            failed += 1
             continue
         samples: dict[str, list[float]] = {f.label: [] for f in script.figures}
-        for _ in range(runs):
+        for _ in range(script.runs or runs):
             out, secs, rc = run_script(script, args.quick)
             print(f"[{script.name}] exit {rc} in {secs:.1f} s", file=sys.stderr)
             if args.verbose or rc:
@@ -151,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         for f in script.figures:
             vals = samples[f.label]
             if not vals:
-                continue  # this script does not print that figure (yet)
+                # A figure that cannot be computed is an error, never a silently missing row.
+                rows.append((f.label, "ERROR: not printed", f.goal, "NO"))
+                failed += 1
+                continue
             med = statistics.median(vals)
             spread = f" ({fmt(min(vals), '')}-{fmt(max(vals), '')})" if len(vals) > 1 else ""
             met = "-" if f.ok is None else ("yes" if f.ok(med) else "NO")

@@ -122,6 +122,7 @@ def contention(workers: int = 16, tasks: int = 40) -> None:
         config.write_text(f"version: 1\nagents:\n{agents}\nclaims:\n  settle_seconds: 0.2\n", encoding="utf-8")
         script = root / "worker.py"
         script.write_text(WORKER, encoding="utf-8")
+        emu.reset_counts()
         t0 = time.perf_counter()
         procs = []
         for i in range(1, workers + 1):
@@ -145,8 +146,13 @@ def contention(workers: int = 16, tasks: int = 40) -> None:
                 lost += len(r["doc"].get("lost") or ())
         counts = Counter(claimed)
         double = sum(v - 1 for v in counts.values() if v > 1)
+        requests = emu.total_requests()
+        comments = emu.total_requests("POST", "/repos/{owner}/{repo}/issues/{number}/comments")
+        won = max(len(counts), 1)
         print(f"claim contention ({workers} workers, {tasks} tasks): tasks claimed {len(counts)}/{tasks}, "
               f"double claims {double}, races lost and moved on {lost}, wall {wall:.1f} s")
+        print(f"claim contention: {requests} requests, requests per claimed task {requests / won:.2f}; "
+              f"{comments} claim comments, claim comments per task {comments / won:.2f}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,31 @@ def client(emu: Emulator) -> github.Github:
                          seconds_between_writes=None, retry=None)
 
 
+def page_cost(emu: Emulator, runs: int = 40) -> None:
+    """One 100-issue page of a repository with 5,000 issues versus one with 100: a page must not
+    cost O(all issues). Interleaved, medians; the client is bare urllib so the server dominates."""
+    import statistics
+    import urllib.request
+
+    emu.state.create_repo("agentops-bot/big")
+    for n in range(5000):
+        emu.state.create_issue("agentops-bot/big", f"issue {n}", labels=["agent-task"])
+    times: dict[str, list[float]] = {"agentops-bot/bench": [], "agentops-bot/big": []}
+    for _ in range(runs):
+        for repo, samples in times.items():
+            req = urllib.request.Request(f"{emu.url}/repos/{repo}/issues?state=open&per_page=100&sort=updated",
+                                         headers={"Authorization": f"token {emu.token}"})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(req) as resp:
+                got = len(resp.read())
+            samples.append(time.perf_counter() - t0)
+            if not got:
+                raise SystemExit(f"empty page from {repo}")
+    small, big = (statistics.median(times[r]) * 1000 for r in ("agentops-bot/bench", "agentops-bot/big"))
+    print(f"one 100-issue page: {big:.1f} ms with 5,000 issues vs {small:.1f} ms with 100 "
+          f"(medians of {runs}), ratio {big / small:.2f}x  (goal <= 2x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=300)
@@ -44,6 +69,7 @@ def main() -> None:
             repo.get_issue(50)
         dt = time.perf_counter() - t0
         print(f"GET issue: {args.requests / dt:.0f} req/s ({dt / args.requests * 1000:.2f} ms each)")
+        page_cost(emu)
 
         t0 = time.perf_counter()
         pages = 0

@@ -31,7 +31,7 @@ from agentops.state import docs
 from .records import is_task_key, sync_key, task_from_issue
 
 FULL_RESYNC = dt.timedelta(hours=6)
-RETENTION = dt.timedelta(days=30)
+RETENTION = dt.timedelta(days=7)  # `status` still lists a week of finished tasks; `report` reads the archive
 FINISHED_STATES = ("closed", "gone")
 
 

@@ -10,6 +10,10 @@ a tie goes to the greater writer id, then to the greater canonical JSON, so the 
 depends on which side is "ours". A delete newer than an edit wins and an edit newer than the
 delete resurrects the record.
 
+A record both sides created (no ancestor) merges field by field too, an empty field (null or
+absent) yielding to the other side's value: the first sync of two clones that both wrote a task
+keeps one's claim and the other's issue fields.
+
 `base` also decides a key that one side no longer has at all (a record dropped from the file,
 as archiving does, rather than tombstoned): the key stays dropped when the other side still
 holds the base version, and survives when the other side changed it.
@@ -50,22 +54,30 @@ def merge_record(base: Record | None, a: Record, b: Record) -> dict[str, Any]:
     if a == b:
         return dict(a)
     win = newer(a, b)
-    if base is None or base.get("deleted") or a.get("deleted") or b.get("deleted"):
+    if a.get("deleted") or b.get("deleted") or (base is not None and base.get("deleted")):
         return dict(win)
-    if _same(a, base):
+    if base is not None and _same(a, base):
         return dict(b)
-    if _same(b, base):
+    if base is not None and _same(b, base):
         return dict(a)
-    da, db, d0 = a["data"], b["data"], base["data"]
+    da, db = a["data"], b["data"]
+    # Without an ancestor (both sides created the record), an empty field (null or absent) is
+    # one this side never set: the other side's value stands.
+    d0 = base["data"] if base is not None else None
     wins_a = win is a
     data: dict[str, Any] = {}
     for field in sorted(set(da) | set(db)):
-        va, vb, v0 = da.get(field, _MISSING), db.get(field, _MISSING), d0.get(field, _MISSING)
+        va, vb = da.get(field, _MISSING), db.get(field, _MISSING)
+        v0 = d0.get(field, _MISSING) if d0 is not None else _MISSING
         if va == vb:
             value = va
-        elif va == v0:
+        elif d0 is None and va in (None, _MISSING):
             value = vb
-        elif vb == v0:
+        elif d0 is None and vb in (None, _MISSING):
+            value = va
+        elif d0 is not None and va == v0:
+            value = vb
+        elif d0 is not None and vb == v0:
             value = va
         else:
             value = va if wins_a else vb

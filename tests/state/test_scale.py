@@ -144,10 +144,12 @@ def test_a_field_both_sides_changed_goes_to_the_newer_record() -> None:
     assert merge_record(BASE["t"], y, x) == got
 
 
-def test_without_an_ancestor_or_with_a_tombstone_the_newer_record_wins_whole() -> None:
-    x = rec("05", "x", a=1)
-    y = rec("09", "y", b=2)
-    assert merge_record(None, x, y) == y
+def test_without_an_ancestor_empty_fields_yield_and_a_tombstone_resolves_whole() -> None:
+    x = rec("05", "x", a=1, claim={"agent": "a1"}, title="old")
+    y = rec("09", "y", b=2, claim=None, title="new")  # both clones created the record
+    want = {"data": {"a": 1, "b": 2, "claim": {"agent": "a1"}, "title": "new"},
+            "updated_at": y["updated_at"], "writer": "y"}
+    assert merge_record(None, x, y) == want == merge_record(None, y, x)
     tomb = {"deleted": True, "updated_at": "2026-01-01T00:00:07Z", "writer": "z"}
     assert merge_record(BASE["t"], x, tomb) == tomb
     assert merge_record(BASE["t"], y, tomb) == y
