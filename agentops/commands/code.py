@@ -45,6 +45,7 @@ from agentops.state import docs
 
 STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")
 NEEDS_HUMAN = "needs-human"
+REVIEW_KIND = "review"  # the review agent's marker (commands/review.py), read here as feedback
 _CLOSES_RE = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b")
 _OK = ("pr-opened", "pr-updated", "skipped", "cleaned")
 
@@ -522,15 +523,20 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
     last_pr_comment = int(seen.get("pr_comment_id") or 0)
     covered = {"review_id": last_review, "comment_id": last_comment, "pr_comment_id": last_pr_comment}
     trust = s.ctx.trust
+    fresh = [r for r in gh.list_reviews(s.repo, pr.number) if r.id > last_review and r.body.strip()]
+    # agentops's own review agent asks for changes in a COMMENT review carrying its marker (GitHub
+    # refuses a change request on one's own PR); its line comments are ours too.
+    own = [r for r in fresh if trust.marker(r.body, r.author, REVIEW_KIND, verdict="request_changes")]
     # Only maintainers steer the agent: review text from anyone else is ignored (and logged).
-    reviews, ignored_reviews = trust.maintainers_only(s.repo, [
-        r for r in gh.list_reviews(s.repo, pr.number)
-        if r.id > last_review and r.state == "CHANGES_REQUESTED" and r.body.strip()], lambda r: r.author)
-    for rev in reviews:
+    reviews, ignored_reviews = trust.maintainers_only(
+        s.repo, [r for r in fresh if r.state == "CHANGES_REQUESTED"], lambda r: r.author)
+    for rev in [*own, *reviews]:
         parts.append(f"### Review by @{rev.author} (changes requested)\n{rev.body}")
         covered["review_id"] = max(covered["review_id"], rev.id)
-    comments, ignored_comments = trust.maintainers_only(s.repo, [
-        c for c in gh.list_review_comments(s.repo, pr.number) if c.id > last_comment], lambda c: c.author)
+    new_comments = [c for c in gh.list_review_comments(s.repo, pr.number) if c.id > last_comment]
+    comments, ignored_comments = trust.maintainers_only(s.repo, new_comments, lambda c: c.author)
+    if own:
+        comments = sorted([*comments, *(c for c in new_comments if trust.wrote(c.author))], key=lambda c: c.id)
     for c in comments:
         where = f"{c.path}:{c.line}" if c.path and c.line else (c.path or "general")
         parts.append(f"### Comment by @{c.author} on {where}\n{c.body}")
