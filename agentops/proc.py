@@ -205,3 +205,174 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+# -- credential-free spawning ------------------------------------------------------------------
+# Untrusted code (a coding agent, a pull request's gates) runs with no credential within reach:
+# none in its environment, none in the environ of any process it can see. Two layers:
+# 1. `shed_credentials`: a command about to run untrusted code re-executes itself without the
+#    credentials in its own exec-time environment (what /proc/PID/environ shows for the rest of
+#    its life), taking them over a pipe instead, and marks itself non-dumpable (no /proc/PID/mem,
+#    environ or ptrace for processes of the same user without CAP_SYS_PTRACE).
+# 2. `untrusted_argv`: the untrusted command runs inside bubblewrap where it works (own PID
+#    namespace, so no other process's /proc is visible; the home folder hidden; only the listed
+#    folders writable; everything in the namespace dies with it), else under agentops.reaper,
+#    which kills every process the command left behind, so nothing outlives it to watch a later
+#    push's environment.
+CREDENTIAL_FD_VAR = "AGENTOPS_CREDENTIAL_FD"
+SANDBOX_VAR = "AGENTOPS_SANDBOX"  # auto (default) | bwrap (required) | process (never bwrap)
+# Extra folders the operator lets untrusted code write (os.pathsep-separated), e.g. a tool's cache.
+SANDBOX_WRITABLE_VAR = "AGENTOPS_SANDBOX_WRITABLE"
+_HELD: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Isolation:
+    kind: str  # "bwrap" | "process"
+    detail: str
+
+
+def is_credential(name: str) -> bool:
+    return name in ALWAYS_SCRUBBED or is_secret_name(name)
+
+
+def held_credentials() -> dict[str, str]:
+    """Credentials this process took over from its pre-exec self (empty when it never shed any)."""
+    return dict(_HELD)
+
+
+def shed_credentials(environ: dict[str, str] | None = None, argv: Sequence[str] | None = None) -> None:
+    """Make sure this process's exec-time environment holds no credential (see the note above).
+
+    On the re-executed side, read the credentials from the inherited pipe into memory. Returns
+    normally in both cases; on the first side it does not return at all (execve)."""
+    import json
+    import sys
+
+    env = os.environ if environ is None else environ
+    fd_text = env.pop(CREDENTIAL_FD_VAR, None)
+    if fd_text is not None:
+        try:
+            with os.fdopen(int(fd_text), "rb") as fh:
+                _HELD.update(json.loads(fh.read().decode() or "{}"))
+        except (OSError, ValueError):
+            pass
+        _not_dumpable()
+        return
+    creds = {k: v for k, v in env.items() if is_credential(k)}
+    if not creds:
+        _not_dumpable()
+        return
+    payload = json.dumps(creds).encode()
+    read_end, write_end = os.pipe()
+    if len(payload) > 60_000:  # beyond a pipe's buffer: keep them rather than block on exec
+        os.close(read_end)
+        os.close(write_end)
+        return
+    os.write(write_end, payload)
+    os.close(write_end)
+    os.set_inheritable(read_end, True)
+    clean = {k: v for k, v in env.items() if k not in creds}
+    clean[CREDENTIAL_FD_VAR] = str(read_end)
+    args = list(argv) if argv is not None else [sys.executable, *sys.orig_argv[1:]]
+    os.execve(args[0], args, clean)
+
+
+def _not_dumpable() -> None:
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        pass
+
+
+_ISOLATION: list[Isolation] = []
+
+
+def isolation(env: Mapping[str, str] | None = None) -> Isolation:
+    """Which sandbox untrusted code gets here (probed once per process)."""
+    import shutil
+
+    mode = (env if env is not None else os.environ).get(SANDBOX_VAR, "auto").strip().lower() or "auto"
+    if mode not in ("auto", "bwrap", "process"):
+        raise BadInput(f"{SANDBOX_VAR}={mode!r}: expected auto, bwrap or process")
+    if mode == "process":
+        return Isolation("process", f"{SANDBOX_VAR}=process: credential-free environment, leftovers reaped")
+    if not _ISOLATION:
+        exe = shutil.which("bwrap")
+        if exe is None:
+            _ISOLATION.append(Isolation("process", "bwrap not found: credential-free environment, "
+                                        "leftover processes reaped (apt-get install bubblewrap for a sandbox)"))
+        else:
+            probe = run([exe, *_BWRAP_BASE, "--", "true"], timeout=30)
+            _ISOLATION.append(Isolation("bwrap", f"{exe}: own PID namespace, home hidden, worktree writable")
+                              if probe.ok else
+                              Isolation("process", f"bwrap cannot start here ({probe.tail(1) or probe.error}): "
+                                        "credential-free environment, leftover processes reaped"))
+    found = _ISOLATION[0]
+    if mode == "bwrap" and found.kind != "bwrap":
+        raise BadInput(f"{SANDBOX_VAR}=bwrap but {found.detail}")
+    return found
+
+
+def package_root() -> Path:
+    """The folder holding the agentops package (for PYTHONPATH of our own helper processes)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _interpreter_dirs(exe: str) -> list[Path]:
+    import shutil
+
+    found = shutil.which(exe)
+    if not found:
+        return []
+    real = Path(found).resolve()
+    dirs = [real.parent.parent]
+    try:
+        with open(real, "rb") as fh:
+            first = fh.readline(300)
+    except OSError:
+        return dirs
+    if first.startswith(b"#!"):
+        words = first[2:].decode("utf-8", "replace").split()
+        if words:
+            interp = Path(words[0])
+            dirs += [interp.parent.parent, interp.resolve().parent.parent]
+    return dirs
+
+
+_BWRAP_BASE = ("--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session",
+               "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc")
+
+
+def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: Sequence[Path] = (),
+                   env: Mapping[str, str] | None = None) -> list[str]:
+    """argv wrapped so that it runs isolated (see the note above)."""
+    import sys
+
+    iso = isolation(env)
+    if iso.kind == "process":
+        # by file, not `-m`: the reaper is stdlib-only, and this works from a single-file build too
+        reaper = Path(__file__).resolve().with_name("reaper.py")
+        return [sys.executable, str(reaper), "--", *argv]
+    import shutil
+
+    home = os.environ.get("HOME") or "/root"
+    wrapped = [shutil.which("bwrap") or "bwrap", *_BWRAP_BASE, "--cap-drop", "ALL"]
+    hidden = [h for h in dict.fromkeys(("/tmp", home, "/root", "/home")) if Path(h).is_dir()]
+    for h in hidden:
+        wrapped += ["--tmpfs", h]
+    # The interpreters the command needs stay visible even when they live under a hidden home
+    # (pyenv, nvm): ours, and the one a script's #! line names.
+    runtimes = [Path(sys.prefix), Path(sys.base_prefix), *_interpreter_dirs(argv[0])]
+    for p in dict.fromkeys(str(Path(r).resolve()) for r in [*runtimes, *readable]):
+        # never re-expose a hidden folder by binding one of its ancestors
+        if Path(p).exists() and not any(Path(h).resolve().is_relative_to(p) for h in hidden):
+            wrapped += ["--ro-bind", p, p]
+    extra = [Path(x) for x in (env if env is not None else os.environ).get(SANDBOX_WRITABLE_VAR, "").split(os.pathsep) if x]
+    for p in dict.fromkeys(str(Path(w).resolve()) for w in [*writable, *extra]):
+        if Path(p).exists():
+            wrapped += ["--bind", p, p]
+    return [*wrapped, "--", *argv]

@@ -9,8 +9,10 @@ then unknown (the last turn is unreported), which the budget charges as the run'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agentops import proc
@@ -85,11 +87,22 @@ def agent_env(env: Mapping[str, str], agent: AgentConfig, resolved: Resolved,
 
 def run_agent(agent: AgentConfig, resolved: Resolved, inv: Invocation, *, env: Mapping[str, str],
               redactor: Redactor, timeout_s: float | None = None, prices: Prices | None = None,
-              on_progress: Callable[[Progress], None] | None = None) -> AgentRun:
+              on_progress: Callable[[Progress], None] | None = None, writable: Sequence[Path] = (),
+              settings: Mapping[str, str] | None = None) -> AgentRun:
+    """Run the agent isolated (proc.untrusted_argv): its worktree, its run folder and `writable`
+    writable; its executable and prompt readable. `settings` is agentops's own environment (sandbox
+    options), never handed to the agent."""
     launch = resolved.backend.launch(agent, inv)
     tracker = resolved.backend.tracker(agent, prices or Prices())
     lines = _Lines(tracker, on_progress)
-    res = proc.run(launch.argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
+    exe = Path(shutil.which(launch.argv[0], path=env.get("PATH")) or launch.argv[0])
+    # Files the configured command names (a script, a config) stay readable; the operator chose them.
+    named = [Path(a) if Path(a).is_dir() else Path(a).parent for a in launch.argv[1:]
+             if a.startswith("/") and Path(a).exists()]
+    argv = proc.untrusted_argv(launch.argv, writable=(inv.worktree, inv.run_dir, *writable),
+                               readable=(exe.parent, exe.resolve().parent, inv.prompt_file.parent, *named),
+                               env=settings)
+    res = proc.run(argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
                    stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT, on_output=lines.feed)
     lines.close()
     usage = tracker.usage() if res.error is None else Usage()

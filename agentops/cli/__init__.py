@@ -185,11 +185,15 @@ def _root(
 
 def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context:
     # Imported here, not at the top: `agentops --help` never builds a context.
+    import os
+
     from agentops.context import Context
     from agentops.output import Output
+    from agentops.proc import held_credentials
 
+    # Credentials a command shed from its environ before running untrusted code (proc.shed_credentials).
     out = Output(json_mode=json_mode or bool(_GLOBAL["json"]), quiet=bool(_GLOBAL["quiet"]),
-                 verbose=bool(_GLOBAL["verbose"]), fields=_GLOBAL["fields"])
+                 verbose=bool(_GLOBAL["verbose"]), fields=_GLOBAL["fields"], env={**os.environ, **held_credentials()})
     out.redactor.add_env(out.env)
     return Context(env=out.env, output=out, config_path=_GLOBAL["config"], repo_flag=repo)
 

@@ -21,14 +21,23 @@ def code_cmd(
                                           "(PR merged or closed, task done).")] = False,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Wall-clock limit for the agent, seconds "
                                                   "(default: the agent's timeout_s).")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", help="agent: run the agent with no write credential and "
+                                              "write a bundle; publish: verify, scan and push a bundle, open the PR "
+                                              "(default: both, isolated from each other).")] = None,
+    bundle: Annotated[str | None, typer.Option("--bundle", help="With --phase: the bundle folder.",
+                                               show_default=False)] = None,
     repo: RepoOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Run a coding agent on a work order in its own worktree and open (or update) the pull request."""
+    from agentops import proc
     from agentops.commands import code as cmd
+    if phase != "publish" and not cleanup:
+        proc.shed_credentials()  # the agent runs below: no credential stays in this process's environ
     ctx = make_context(json_mode=json, repo=repo)
     options = cmd.CodeOptions(issue=issue, agent=agent, repo=repo, backend=backend, pr=pr,
-                              address_review=address_review, fix_ci=fix_ci, cleanup=cleanup, timeout_s=timeout)
+                              address_review=address_review, fix_ci=fix_ci, cleanup=cleanup, timeout_s=timeout,
+                              phase=phase, bundle=bundle)
 
     def render(r: cmd.CodeResult) -> int:
         out = ctx.output

@@ -13,11 +13,15 @@ after which the PR is labelled needs-human with one comment.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from agentops import proc
 from agentops.agents import BACKENDS, Resolved, resolve
 from agentops.agents.base import Invocation, Progress
 from agentops.agents.gates import command_prefix
@@ -25,13 +29,17 @@ from agentops.agents.pricing import Prices
 from agentops.agents.runner import AgentRun, agent_env, run_agent
 from agentops.context import Context
 from agentops.domain.budget import charge, run_cap
+from agentops.domain.bundle import CodeBundle, parse_code_bundle
 from agentops.domain.closing import defuse
 from agentops.domain.markers import make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
+from agentops.domain.secretscan import Hit, needles
 from agentops.domain.workorder import parse_work_order
 from agentops.errors import AgentOpsError, BadInput, WorkFailed
+from agentops.git import GitFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
+from agentops.git.outgoing import scan_outgoing
 from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.github.trust import GitHubTrust
 from agentops.orchestrator import workspace
@@ -47,7 +55,9 @@ STEPS = ("branch", "prompt", "execute", "commit", "push", "pr")
 NEEDS_HUMAN = "needs-human"
 REVIEW_KIND = "review"  # the review agent's marker (commands/review.py), read here as feedback
 _CLOSES_RE = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b")
-_OK = ("pr-opened", "pr-updated", "skipped", "cleaned")
+_OK = ("pr-opened", "pr-updated", "skipped", "cleaned", "bundled")
+BUNDLE_JSON = "bundle.json"
+BUNDLE_GIT = "commits.bundle"
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class CodeOptions:
     fix_ci: bool = False
     cleanup: bool = False
     timeout_s: float | None = None
+    phase: str | None = None  # None: both phases, separated; "agent" | "publish" with bundle
+    bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,14 @@ class CodeResult:
 
 
 def run(options: CodeOptions, ctx: Context) -> CodeResult:
+    if options.phase not in (None, "agent", "publish"):
+        raise BadInput(f"--phase {options.phase!r}: expected agent or publish")
+    if (options.phase is None) != (options.bundle is None):
+        raise BadInput("--phase and --bundle DIR go together")
+    if options.phase is not None and (options.cleanup or options.pr is not None):
+        raise BadInput("--phase is for `code ISSUE` runs")
+    if options.phase == "publish":
+        return _publish_bundle(ctx, options)
     if options.cleanup:
         return _cleanup(ctx, options)
     if options.address_review and options.fix_ci:
@@ -137,7 +157,8 @@ class _Session:
     repo: str
     info: RepoInfo
     agent: AgentConfig
-    resolved: Resolved
+    resolved: Resolved | None  # None in the publish phase: it runs no agent
+    backend_name: str
     redactor: Redactor
     token: str | None
     key: str  # progress record key
@@ -151,7 +172,7 @@ class _Session:
 
     @property
     def backend(self) -> str:
-        return self.resolved.backend.name
+        return self.backend_name
 
     def save(self) -> None:
         data = to_jsonable(self.rec)
@@ -178,8 +199,9 @@ class _Session:
         return str(to_jsonable(self.ctx.clock()))
 
 
-def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, key: str) -> _Session:
-    resolved = resolve(agent, ctx.env, backend)
+def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, key: str, *,
+             publish_only: str | None = None) -> _Session:
+    resolved = None if publish_only else resolve(agent, ctx.env, backend)
     info = ctx.github.get_repo(repo)
     token = ctx.github.git_token()  # GH_TOKEN/GITHUB_TOKEN, or a GitHub App's installation token
     red = Redactor(ctx.output.redactor.secrets)
@@ -190,7 +212,8 @@ def _session(ctx: Context, repo: str, agent: AgentConfig, backend: str | None, k
             red.add(value)
             ctx.output.mask(value)
     red.add(token)
-    s = _Session(ctx, repo, info, agent, resolved, red, token, key)
+    s = _Session(ctx, repo, info, agent, resolved, publish_only or (resolved.backend.name if resolved else ""),
+                 red, token, key)
     s.rec = dict(ctx.store.get(s.doc, key) or {})
     return s
 
@@ -236,11 +259,12 @@ def _prepare_worktree(s: _Session, branch: str, path: Path) -> wt.Worktree:
 
 def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha: str, prompt_file: Path,
              run_name: str, kind: str, pr: int | None, timeout_s: float | None) -> tuple[AgentRun, str]:
-    """Run the agent from a clean `start_sha`; save the transcript; log the cost; apply the caps."""
-    wt.reset_clean(worktree, start_sha)  # a crashed earlier run may have left partial edits
+    """Run the agent, isolated, from a clean `start_sha`; save the transcript; log the cost; apply the caps."""
+    _untrusted_git(s, worktree, "reset", "--worktree", str(worktree), "--sha", start_sha)  # a crashed run's edits
     run_dir = _worktrees_root(s.ctx) / ".runs" / s.repo / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
     gates = _gates(s, worktree)
+    assert s.resolved is not None
     inv = Invocation(executable=s.resolved.executable, prompt_file=prompt_file, worktree=worktree, issue=issue,
                      repo=s.repo, branch=branch, run_dir=run_dir, gates=gates, max_budget_usd=s.allowance)
     env = agent_env(s.ctx.env, s.agent, s.resolved, s.ctx.config.code.secrets)
@@ -248,7 +272,8 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
     try:
         result = run_agent(s.agent, s.resolved, inv, env=env, redactor=s.redactor, timeout_s=timeout_s,
                            prices=Prices(s.ctx.config.prices),
-                           on_progress=lambda p: line.update(s.redactor.redact(_progress_text(p))))
+                           on_progress=lambda p: line.update(s.redactor.redact(_progress_text(p))),
+                           writable=(wt.common_dir(worktree),), settings=s.ctx.env)
     finally:
         line.close()
     transcript = _transcripts(s.ctx, s.repo) / f"{run_name}.log"
@@ -272,11 +297,42 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
         total = spend(s.ctx, f"{s.repo}#{issue}").task_usd or 0.0
         if total > task_cap:
             reason = f"task spend ${total:.2f} is over the per-task cap of ${task_cap:.2f}"
-    if reason is None and not wt.changed_since(worktree, start_sha):
-        reason = "agent made no change"
     if reason is not None:
-        wt.reset_clean(worktree, start_sha)
+        _untrusted_git(s, worktree, "reset", "--worktree", str(worktree), "--sha", start_sha)
     return _with_reason(result, reason), _rel(s.ctx, transcript)
+
+
+def _untrusted_git(s: _Session, worktree: Path, *args: str, writable: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """git on the agent's worktree, in the agent's sandbox with no credential (agentops.git.untrusted)."""
+    root = proc.package_root()
+    argv = proc.untrusted_argv([sys.executable, "-m", "agentops.git.untrusted", *args],
+                               writable=(worktree, wt.common_dir(worktree), *writable), readable=(root,),
+                               env=s.ctx.env)
+    env = {**proc.scrub_env(s.ctx.env), "PYTHONPATH": str(root)}
+    res = proc.run(argv, cwd=worktree, env=env, timeout=600, redactor=s.redactor)
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("{")]
+    try:
+        out: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        out = {}
+    if not res.ok or "error" in out or not out:
+        raise GitFailed(f"git on the worktree failed: {out.get('error') or res.error or res.tail(5)}")
+    return out
+
+
+def _commit_and_bundle(s: _Session, worktree: Path, since: str, branch: str, message: str, out: Path,
+                       trailer: str | None) -> tuple[bool, str]:
+    """(changed, head): one agentops commit of the agent's work and a bundle of it in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    msg = out / "commit-message.txt"
+    msg.write_text(message, encoding="utf-8")
+    args = ["commit", "--worktree", str(worktree), "--since", since, "--branch", branch, "--message-file", str(msg),
+            "--bundle", str(out / BUNDLE_GIT)]
+    found = _untrusted_git(s, worktree, *args, *(["--trailer", trailer] if trailer else []), writable=(out,))
+    head = str(found.get("sha") or "")
+    if not re.fullmatch(r"[0-9a-f]{40}", head):
+        raise GitFailed("git on the worktree reported no commit")
+    return bool(found.get("changed")), head
 
 
 def _gates(s: _Session, worktree: Path) -> tuple[GateConfig, ...]:
@@ -315,7 +371,7 @@ def _commit_message(title: str, summary: str, agent: AgentConfig, backend: str, 
     return subject + ("\n\n" + body if body else "") + "\n\n" + "\n".join(trailers) + "\n"
 
 
-def _push(s: _Session, worktree: Path, branch: str, sha: str) -> bool:
+def _push(s: _Session, mirror: Mirror, branch: str, sha: str) -> bool:
     """Push unless the remote already has `sha` (a resumed run pushes nothing twice). True if pushed."""
     url = s.info.clone_url
     if url.lower().startswith("https://"):
@@ -324,10 +380,8 @@ def _push(s: _Session, worktree: Path, branch: str, sha: str) -> bool:
         elif not s.ctx.env.get("GH_TOKEN"):
             s.warn("pushing with GITHUB_TOKEN: GitHub starts no workflow runs for its pushes, so CI will not run "
                    "on this PR; set GH_TOKEN to a PAT or GitHub App token")
-    mirror = _mirror(s)
     if mirror.remote_head(url, s.token, branch) == sha:
         return False
-    mirror.take_from(worktree, branch, sha)
     mirror.push(url, s.token, sha, branch)
     return True
 
@@ -434,31 +488,130 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
              transcript=transcript)
     ex = steps["execute"]
 
-    # commit
-    if not is_done("commit"):
-        head = wt.head(path)
-        if not wt.is_dirty(path) and head != start_sha and wt.has_trailer(path, f"Agentops-Issue: #{number}"):
-            sha = head  # committed before a crash, not yet recorded
-        else:
-            sha = wt.commit_all(path, start_sha, _commit_message(issue.title, str(ex.get("summary") or ""),
-                                                                 agent, s.backend, number))
+    # commit (in the sandbox) and bundle
+    out = Path(options.bundle) if options.bundle else _worktrees_root(ctx) / ".bundles" / repo / run_name
+    trailer = f"Agentops-Issue: #{number}"
+    if not is_done("commit") or not (out / BUNDLE_GIT).exists():
+        changed, sha = _commit_and_bundle(s, path, start_sha, branch, _commit_message(
+            issue.title, str(ex.get("summary") or ""), agent, s.backend, number), out, trailer)
+        if not changed:
+            return _fail(s, number, "no-change", "agent made no change", branch=branch, transcript=ex.get("transcript"))
         done("commit", sha=sha)
     sha = str(steps["commit"]["sha"])
+    facts = CodeBundle(repo=repo, issue=number, branch=branch, base_sha=start_sha, head_sha=sha, agent=agent.name,
+                       backend=s.backend, summary=str(ex.get("summary") or "")[:8000], cost_usd=ex.get("cost_usd"),
+                       turns=ex.get("turns"), attempt=attempt)
+    if options.phase == "agent":
+        _write_bundle(s, out, facts, ex.get("transcript"))
+        s.rec.update(status="bundled", finished_at=s.now(), reason=None)
+        s.save()
+        s.event("bundled", "ok", number, branch=branch, commit=sha, bundle=str(out))
+        return CodeResult(status="bundled", repo=repo, issue=number, branch=branch, commit=sha, agent=agent.name,
+                          backend=s.backend, cost_usd=ex.get("cost_usd"), turns=ex.get("turns"),
+                          transcript=ex.get("transcript"), resumed_from=resumed_from, warnings=tuple(s.warnings))
+    return _publish(s, issue, order.acceptance, facts, out / BUNDLE_GIT, steps, done, resumed_from,
+                    transcript=ex.get("transcript"))
 
-    # push
-    if not is_done("push"):
-        pushed = _push(s, path, branch, sha)
+
+def _write_bundle(s: _Session, out: Path, facts: CodeBundle, transcript: Any) -> None:
+    data = {"schema_version": 1, "kind": "code", **to_jsonable(facts)}
+    (out / BUNDLE_JSON).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    src = s.ctx.root / str(transcript) if transcript else None
+    if src is not None and src.is_file():
+        shutil.copyfile(src, out / "transcript.log")
+
+
+def _known_secrets(s: _Session) -> dict[str, str]:
+    """Every secret value agentops knows of, by name: what the outgoing scan looks for."""
+    env = s.ctx.env
+    found = {k: v for k, v in env.items() if v and proc.is_credential(k)}
+    deploy = [n for e in s.ctx.config.environments.values() for n in e.env_allow]
+    for name in (*s.ctx.config.code.secrets, *deploy):
+        if env.get(name):
+            found[name] = env[name]
+    if s.token:
+        found["GitHub token"] = s.token
+    return found
+
+
+def _publish(s: _Session, issue: Issue, acceptance: tuple[str, ...], facts: CodeBundle, bundle_file: Path,
+             steps: dict[str, Any], done: Any, resumed_from: str | None, *, transcript: Any = None) -> CodeResult:
+    """Verify the bundle (data, never executed), scan what would be pushed, push, open or update the PR."""
+    number, branch, sha = facts.issue, facts.branch, facts.head_sha
+    if not (steps.get("push") or {}).get("done"):
+        hits, pushed = _ship(s, branch, facts.base_sha, sha, bundle_file)
+        if hits:
+            return _refuse_secrets(s, facts.issue, branch, sha, hits)
         done("push", sha=sha, pushed=pushed)
-
-    # pr
-    pr, status = _open_or_update_pr(s, issue, branch, order.acceptance, ex, sha)
+    ex = {"summary": facts.summary, "cost_usd": facts.cost_usd, "turns": facts.turns, "transcript": transcript}
+    pr, status = _open_or_update_pr(s, issue, branch, acceptance, ex, sha)
     done("pr", number=pr.number, status=status)
     s.rec.update(status=status, pr=pr.number, finished_at=s.now(), reason=None)
     s.save()
     s.event(status, "ok", number, pr=pr.number, branch=branch, commit=sha)
-    return CodeResult(status=status, repo=repo, issue=number, pr=pr.number, branch=branch, commit=sha,
-                      agent=agent.name, backend=s.backend, cost_usd=ex.get("cost_usd"), turns=ex.get("turns"),
-                      transcript=ex.get("transcript"), resumed_from=resumed_from, warnings=tuple(s.warnings))
+    return CodeResult(status=status, repo=s.repo, issue=number, pr=pr.number, branch=branch, commit=sha,
+                      agent=s.agent.name, backend=s.backend, cost_usd=facts.cost_usd, turns=facts.turns,
+                      transcript=transcript, resumed_from=resumed_from, warnings=tuple(s.warnings))
+
+
+def _ship(s: _Session, branch: str, base: str, head: str, bundle_file: Path) -> tuple[list[Hit], bool]:
+    """(secret findings, pushed): the bundle enters the private mirror, what the remote lacks is
+    scanned, and only a clean result is pushed."""
+    mirror = _mirror(s)
+    mirror.fetch(s.info.clone_url, s.token, [s.info.default_branch, branch])
+    if not mirror.has_commit(base):
+        raise WorkFailed(f"the bundle's base {base[:12]} is not on {s.repo}")
+    mirror.import_bundle(bundle_file, branch, head)
+    if not mirror.is_ancestor(base, head):
+        raise BadInput(f"{bundle_file}: {head[:12]} does not descend from the base {base[:12]}")
+    hits = scan_outgoing(mirror, head, needles(_known_secrets(s)))
+    return (hits, False) if hits else ([], _push(s, mirror, branch, head))
+
+
+def _refuse_secrets(s: _Session, number: int, branch: str, sha: str, hits: list[Hit]) -> CodeResult:
+    where = "; ".join(f"{h.where}: {h.kind}" for h in hits[:20])
+    reason = s.redactor.redact(f"secret scan refused the push ({len(hits)} finding(s)): {where}")
+    try:
+        s.ctx.github.add_labels(s.repo, number, [NEEDS_HUMAN])
+    except AgentOpsError as exc:
+        s.warn(f"could not label #{number} {NEEDS_HUMAN}: {exc}")
+    return _fail(s, number, "needs-human", reason, branch=branch, commit=sha)
+
+
+def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
+    from agentops.context import parse_repo
+
+    folder = Path(str(options.bundle))
+    meta, commits = folder / BUNDLE_JSON, folder / BUNDLE_GIT
+    for f in (meta, commits):
+        if not f.is_file() or f.is_symlink():
+            raise BadInput(f"{f}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
+    if commits.stat().st_size > 512 * 1024 * 1024:
+        raise BadInput(f"{commits}: larger than 512 MiB")
+    facts = parse_code_bundle(str(meta), meta.read_bytes())
+    if options.repo and parse_repo(options.repo).lower() != facts.repo.lower():
+        raise BadInput(f"{meta}: field 'repo' is {facts.repo}, not {options.repo}")
+    if options.issue is not None and options.issue != facts.issue:
+        raise BadInput(f"{meta}: field 'issue' is {facts.issue}, not {options.issue}")
+    issue = ctx.github.get_issue(facts.repo, facts.issue)
+    if issue.is_pull_request or issue.state != "open":
+        raise BadInput(f"#{facts.issue} in {facts.repo} is not an open issue")
+    order = parse_work_order(issue.body, repo=facts.repo, number=facts.issue)
+    _ensure_executable(ctx, facts.repo, issue, order.spec)
+    agent = ctx.config.agent(facts.agent) or AgentConfig(name=facts.agent, backend="command")
+    s = _session(ctx, facts.repo, agent, None, str(facts.issue), publish_only=facts.backend)
+    steps: dict[str, Any] = {}
+
+    def done(step: str, **data: Any) -> None:
+        steps[step] = {"done": True, "at": s.now(), **data}
+        s.rec["steps"] = {**dict(s.rec.get("steps") or {}), step: steps[step]}
+        s.save()
+
+    s.rec.update(issue=facts.issue, repo=facts.repo, agent=agent.name, backend=s.backend, branch=facts.branch,
+                 status="running", reason=None)
+    s.save()
+    transcript = "transcript.log" if (folder / "transcript.log").is_file() else None
+    return _publish(s, issue, order.acceptance, facts, commits, steps, done, None, transcript=transcript)
 
 
 def _find_pr(s: _Session, branch: str, issue: int) -> PullRequest | None:
@@ -625,9 +778,15 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         status = "no-change" if result.reason == "agent made no change" else "failed"
         return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
     what = "review comments" if kind == "review" else "failing checks"
-    sha_new = wt.commit_all(path, start_sha, _commit_message(f"Address {what} on #{pr.number}: {title}",
-                                                             result.summary, agent, s.backend, number, pr.number))
-    _push(s, path, pr.head_ref, sha_new)
+    out = _worktrees_root(ctx) / ".bundles" / repo / run_name
+    changed, sha_new = _commit_and_bundle(s, path, start_sha, pr.head_ref, _commit_message(
+        f"Address {what} on #{pr.number}: {title}", result.summary, agent, s.backend, number, pr.number), out, None)
+    if not changed:
+        return CodeResult(status="no-change", reason="agent made no change", warnings=tuple(s.warnings), **base)
+    hits, _pushed = _ship(s, pr.head_ref, start_sha, sha_new, out / BUNDLE_GIT)
+    if hits:
+        refused = _refuse_secrets(s, number or pr.number, pr.head_ref, sha_new, hits)
+        return CodeResult(status="needs-human", reason=refused.reason, warnings=tuple(s.warnings), **base)
     s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
     return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
 

@@ -50,7 +50,7 @@ def run(options: DoctorOptions, ctx: Context) -> DoctorResult:
     checks: list[Check] = []
     steps: list[tuple[str, Callable[[Context], Check]]] = [
         ("python", _python), ("install", _install), ("git", _git), ("config", _config), ("state", _state),
-        ("agents", _agents), ("token", _token),
+        ("agents", _agents), ("isolation", _isolation), ("token", _token),
     ]
     for name, fn in steps:
         c = _guard(name, fn, ctx)
@@ -114,6 +114,18 @@ def _git(ctx: Context) -> Check:
     if not works:
         return Check("git", "fail", detail or "git failed", hint="install git (apt-get install git / brew install git)")
     return Check("git", "ok", detail)
+
+
+def _isolation(ctx: Context) -> Check:
+    """Which sandbox agents and gates get (agentops.proc.isolation)."""
+    from agentops import proc
+
+    iso = proc.isolation(ctx.env)
+    if iso.kind == "bwrap":
+        return Check("isolation", "ok", f"bwrap: {iso.detail}")
+    return Check("isolation", "warn", f"process: {iso.detail}",
+                 hint="install bubblewrap (apt-get install bubblewrap) so agents and gates run in their own "
+                      "PID namespace with the home folder hidden")
 
 
 def _config(ctx: Context) -> Check:

@@ -127,17 +127,17 @@ class Mirror:
             pos = nl + 1 + size + 1
         return out
 
-    def changed_blobs(self, commit: str) -> list[tuple[str, str]]:
-        """(path, blob sha) of every file a commit adds or modifies, against each parent (or none)."""
+    def changed_blobs(self, commit: str) -> list[tuple[str, str, str]]:
+        """(path, blob sha, mode) of every file a commit adds or modifies, against each parent (or none)."""
         res = self._git(["diff-tree", "-r", "-z", "--no-commit-id", "--root", "-m", "--no-renames",
                          "--diff-filter=AMT", commit])
         fields = res.raw.split(b"\0")
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str, str]] = []
         i = 0
         while i + 1 < len(fields):
             meta, path = fields[i].decode(), fields[i + 1].decode("utf-8", "replace")
             parts = meta.split()
             if len(parts) >= 4 and parts[3] != "0" * len(parts[3]):
-                found.append((path, parts[3]))
+                found.append((path, parts[3], parts[1]))
             i += 2
         return found

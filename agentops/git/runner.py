@@ -75,7 +75,7 @@ def base_env(source: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: src[k] for k in (*_KEPT_VARS, *_KEPT_GIT_VARS) if src.get(k)}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update({"LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "",
-                "SSH_ASKPASS": "", "GIT_PROTOCOL_FROM_USER": "0"})
+                "SSH_ASKPASS": ""})
     return env
 
 
