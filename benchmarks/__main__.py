@@ -117,6 +117,14 @@ SCRIPTS: tuple[Script, ...] = (
                None),
         Figure("get_issue over loopback (median)", rf"get_issue over loopback: median {NUM} ms", "-", None, " ms"),
     )),
+    Script("dag", ("--tasks", "200"), ("--tasks", "40"), (
+        Figure("DAG by events: requests per task", rf"requests per task: {NUM}", "-", None),
+        Figure("DAG by events: dispatches per task+attempt (max)", rf"dispatches per task\+attempt: max {NUM}", "1",
+               lambda v: v == 1),
+        Figure("DAG by events: claim races per task", rf"claim races per task: {NUM}", "<= 0.05",
+               lambda v: v <= 0.05),
+        Figure("DAG by events: dependents started early", rf"ordering violations: {NUM}", "0", lambda v: v == 0),
+    )),
     Script("emulator", (), (), (
         Figure("emulator: GET issue throughput", rf"GET issue: {NUM} req/s", "-", None, " req/s"),
         Figure("emulator: one 100-issue page, 5,000 issues vs 100", rf"100-issue page .*ratio {NUM}x", "<= 2x",

@@ -19,6 +19,7 @@ from agentops.commands.on_event import run as on_event_run
 from agentops.context import Context
 from agentops.events.router import RouteResult
 from agentops.settings import AgentConfig, ClaimsConfig, Config, DispatchConfig
+from tests.fixtures.dag_driver import fixture, put
 from tests.fixtures.github import make_test_context
 
 REPO = "octo/app"
@@ -41,19 +42,6 @@ def config(*, max_parallel: int = 4, agents: int = 2, max_attempts: int = 3, **e
                   dispatch=DispatchConfig(max_parallel=max_parallel, workflow=WORKFLOW), **extra)
 
 
-def fixture(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((WEBHOOKS / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-def put(payload: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path in a payload (the path must exist in the real payload's shape, except
-    the last key)."""
-    *parents, last = path.split(".")
-    node = payload
-    for p in parents:
-        node = node[p]
-    node[last] = value
 
 
 @dataclass
