@@ -65,6 +65,12 @@ SCRIPTS: tuple[Script, ...] = (
         Figure("claim contention: claim comments per task", rf"claim comments per task {NUM}", "<= 1.5",
                lambda v: v <= 1.5),
     ), runs=1),
+    Script("trust", (), (), (
+        Figure("`tasks` with one 2,000-dependency issue: requests", rf"2,000-dependency issue: {NUM} requests",
+               "<= 10", lambda v: v <= 10),
+        Figure("`tick` over 50 missing dependencies: issue look-ups", rf"50 missing dependencies: {NUM} issue",
+               "<= 50", lambda v: v <= 50),
+    ), runs=1),
     Script("scale", (), ("--quick",), (
         Figure("requests per uncontended claim at 100 open tasks", rf"uncontended claim at 100 open .*mean {NUM}",
                "<= 5", lambda v: v <= 5),
