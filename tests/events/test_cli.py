@@ -71,3 +71,14 @@ def test_task_opened_dispatches_through_the_cli(hub: Hub) -> None:
     assert p.returncode == 0, p.stderr
     assert [d["issue"] for d in json.loads(p.stdout)["dispatched"]] == [n]
     assert [d["inputs"]["issue"] for d in hub.dispatches()] == [str(n)]
+
+
+def test_the_readme_shows_the_routing_table() -> None:
+    from agentops.events.rules import table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")  # a literal | inside a Markdown table cell
+
+    for event, actions, when, does in table():
+        assert f"| `{event}` | {cell(actions)} | {cell(when)} | {cell(does)} |" in readme
