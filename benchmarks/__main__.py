@@ -51,6 +51,14 @@ SCRIPTS: tuple[Script, ...] = (
         Figure("CLI start-up: agentops status --json / minimal Typer", rf"agentops status --json .*ratio {NUM}x",
                "<= 1.5x", lambda v: v <= 1.5, "x"),
     )),
+    Script("startup_pyz", ("--runs", "15"), ("--runs", "5"), (
+        Figure("CLI start-up, PYTHONDONTWRITEBYTECODE=1: installed agentops --help",
+               rf"installed agentops --help .* {NUM} ms", "-", None, " ms"),
+        Figure("CLI start-up, PYTHONDONTWRITEBYTECODE=1: single file (.pyz) --help",
+               rf"single file agentops.pyz --help .* {NUM} ms", "-", None, " ms"),
+        Figure("single file / installed start-up (PYTHONDONTWRITEBYTECODE=1)",
+               rf"single file agentops.pyz --help .*ratio {NUM}x", "<= 1.5x", lambda v: v <= 1.5, "x"),
+    )),
     Script("claims", (), (), (
         Figure("requests per uncontended claim (incl. sync)", rf"uncontended claim .*mean {NUM}", "<= 5",
                lambda v: v <= 5),

@@ -23,7 +23,10 @@ find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 
 # --reproducible: fixed timestamps, so the same inputs give the same bytes.
 # -c agentops: the console script entry point; the shebang finds python3 on PATH.
-"$python" -m shiv --reproducible --compressed \
+# --compile-pyc: the first run extracts the file (~/.shiv) and compiles everything it extracted, so
+# later runs load bytecode even where Python writes none (PYTHONDONTWRITEBYTECODE=1, common in
+# containers); without it each such run recompiles every module it imports (about 3x slower).
+"$python" -m shiv --reproducible --compressed --compile-pyc \
   -p '/usr/bin/env python3' \
   -c agentops \
   -o "$out" \

@@ -7,6 +7,7 @@ session (tests/fixtures/pyz.py); set AGENTOPS_SKIP_PYZ=1 to skip offline.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -39,3 +40,20 @@ def test_the_pyz_runs_help_and_init_in_an_empty_venv(agentops_pyz: Path, bare_py
     assert made.returncode == 0, made.stderr
     assert json.loads(made.stdout)["changed"] is True
     assert (target / ".github" / "workflows" / "agentops-deploy.yml").is_file()
+
+
+def test_the_pyz_runs_from_bytecode_where_python_writes_none(agentops_pyz: Path, bare_python: Path,
+                                                             tmp_path: Path) -> None:
+    """Built with shiv --compile-pyc: the first run compiles what it extracts, so a later run under
+    PYTHONDONTWRITEBYTECODE=1 (containers) loads agentops and its dependencies from .pyc files."""
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    first = run_pyz(bare_python, agentops_pyz, "--help", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    pycs = list((tmp_path / ".shiv").rglob("agentops/cli/__pycache__/__init__.*.pyc"))
+    assert pycs, "no bytecode next to the extracted agentops"
+    second = run_pyz(bare_python, agentops_pyz, "--help", cwd=tmp_path, env={**env, "PYTHONVERBOSE": "1"})
+    assert second.returncode == 0
+    log = second.stderr
+    assert re.search(r"code object from '[^']*agentops/cli/__pycache__/__init__\.[^']*\.pyc'", log), log[-3000:]
+    assert re.search(r"code object from '[^']*typer/__pycache__/main\.[^']*\.pyc'", log)
+    assert not re.search(r"code object from '[^']*site-packages/agentops/cli/__init__\.py'", log)
