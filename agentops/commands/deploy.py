@@ -546,25 +546,27 @@ class _Runner:
         failures = 0
         reasons: list[str] = []
         outputs: list[str] = []
-        for n in range(1, polls + 1):
-            self.ctx.sleep(m.interval_s)
-            bad = []
-            for check in self.env.cfg.health_checks:
-                verdict, body = self._probe(http, check, retries=0)
-                if not verdict.ok:
-                    bad.append(f"{check.method} {check.url}: {verdict.reason}")
-                    if body:
-                        outputs.append(f"--- poll {n} {check.url}\n{body}")
-            if bad:
-                failures += 1
-                reasons += [b for b in bad if b not in reasons]
-                self.ctx.output.warn(f"monitor poll {n}/{polls} unhealthy ({failures}/{m.max_failures} allowed): "
-                                     + "; ".join(bad))
-                if dom.monitor_failed(failures, m.max_failures):
-                    reason = self.env.redactor.redact(
-                        f"{failures} unhealthy poll(s) of {n} (max {m.max_failures}): " + "; ".join(reasons))
-                    self.steps.append(StepResult("monitor", False, reason, "\n".join(outputs[-5:])))
-                    return _Failure("monitor", reason, "\n".join(outputs[-5:]))
+        with self.ctx.output.progress(f"monitoring {self.env.name}", total=polls) as tick:
+            for n in range(1, polls + 1):
+                self.ctx.sleep(m.interval_s)
+                tick.advance(description=f"monitoring {self.env.name}: poll {n}/{polls}, {failures} unhealthy")
+                bad = []
+                for check in self.env.cfg.health_checks:
+                    verdict, body = self._probe(http, check, retries=0)
+                    if not verdict.ok:
+                        bad.append(f"{check.method} {check.url}: {verdict.reason}")
+                        if body:
+                            outputs.append(f"--- poll {n} {check.url}\n{body}")
+                if bad:
+                    failures += 1
+                    reasons += [b for b in bad if b not in reasons]
+                    self.ctx.output.warn(f"monitor poll {n}/{polls} unhealthy ({failures}/{m.max_failures} allowed): "
+                                         + "; ".join(bad))
+                    if dom.monitor_failed(failures, m.max_failures):
+                        reason = self.env.redactor.redact(
+                            f"{failures} unhealthy poll(s) of {n} (max {m.max_failures}): " + "; ".join(reasons))
+                        self.steps.append(StepResult("monitor", False, reason, "\n".join(outputs[-5:])))
+                        return _Failure("monitor", reason, "\n".join(outputs[-5:]))
         self.steps.append(StepResult("monitor", True, f"{polls} poll(s), {failures} unhealthy "
                                      f"(max {m.max_failures})"))
         return None

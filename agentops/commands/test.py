@@ -226,10 +226,13 @@ def _run_all(ctx: Context, cfg: Config, repo_cfg: RepositoryConfig | None,
                        hint="add `gates:` to agentops.yaml (or a test suite agentops detects, e.g. tests/test_*.py)")
     changed, note = _changed_lines(checkout)
     results = []
-    for gate in gates:
-        ctx.output.step(f"gate {gate.name}: {' '.join(gate.run)}")
-        env = {**base_env, **gate.env}
-        results.append(_run_gate(ctx, cfg.test, gate, checkout.path, env, changed, detected))
+    with ctx.output.progress("running gates", total=len(gates)) as tick:
+        for gate in gates:
+            ctx.output.step(f"gate {gate.name}: {' '.join(gate.run)}")
+            tick.advance(0, description=f"gate {gate.name}")
+            env = {**base_env, **gate.env}
+            results.append(_run_gate(ctx, cfg.test, gate, checkout.path, env, changed, detected))
+            tick.advance()
     return tuple(results), note
 
 

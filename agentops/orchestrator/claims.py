@@ -102,7 +102,8 @@ def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
     # GitHub wrote our comment's author: that is agentops's own login, learnt without a request.
     ctx.trust.learn_self(created.author)
     if cfg.settle_seconds > 0:
-        ctx.sleep(cfg.settle_seconds)
+        with ctx.output.progress(f"claiming {repo}#{number}: settling {cfg.settle_seconds:g} s for rival claims"):
+            ctx.sleep(cfg.settle_seconds)
     rows = comment_rows(ctx, repo, number)
     if not any(cid == mine.comment_id for cid, _, _ in rows):
         rows.append((mine.comment_id, created.body, created.author))

@@ -14,13 +14,23 @@ from .sync import SyncStats, sync_repo
 
 def refresh(ctx: Context, repos: Sequence[str], *, full: bool = False, sync: bool = True,
             write: bool = False) -> tuple[dict[str, dict[str, Any]], tuple[SyncStats, ...], dict[str, list[str]]]:
-    stats = tuple(sync_repo(ctx, r, full=full) for r in repos) if sync else ()
-    tasks = evaluate(ctx, repos, write=write)
+    out = ctx.output
+    synced = []
+    if sync:
+        with out.progress("syncing issues", total=len(repos)) as tick:  # a spinner on a terminal only
+            for r in repos:
+                tick.advance(0, description=f"syncing the issues of {r}")
+                synced.append(sync_repo(ctx, r, full=full))
+                tick.advance()
+    with out.progress("checking tasks: trust, dependencies, readiness"):
+        tasks = evaluate(ctx, repos, write=write)
     changes: dict[str, list[str]] = {}
     if write:
-        for key in sorted(tasks):
-            done = reflect(ctx, key, tasks[key])
-            if done:
-                changes[key] = done
-    return tasks, stats, changes
+        with out.progress("labels and comments on GitHub", total=len(tasks)) as tick:
+            for key in sorted(tasks):
+                tick.advance(description=f"labels and comments: {key}")
+                done = reflect(ctx, key, tasks[key])
+                if done:
+                    changes[key] = done
+    return tasks, tuple(synced), changes
 
