@@ -350,8 +350,12 @@ _BWRAP_BASE = ("--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare
 def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: Sequence[Path] = (),
                    env: Mapping[str, str] | None = None) -> list[str]:
     """argv wrapped so that it runs isolated (see the note above)."""
+    import shutil
     import sys
 
+    settings = env if env is not None else os.environ
+    if "/" not in argv[0] and shutil.which(argv[0], path=settings.get("PATH") or os.environ.get("PATH")) is None:
+        return list(argv)  # a bare name on no PATH cannot start: let the runner report that plainly
     iso = isolation(env)
     if iso.kind == "process":
         # by file, not `-m`: the reaper is stdlib-only, and this works from a single-file build too

@@ -17,12 +17,20 @@ def test_cmd(
     json: JsonOpt = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write to GitHub (comment, status, review).")
                          ] = False,
+    phase: Annotated[str | None, typer.Option("--phase", help="run: run the gates with no write token and write "
+                                              "results to --bundle; publish: post those results (comment, status, "
+                                              "annotations) and run nothing (default: both).")] = None,
+    bundle: Annotated[str | None, typer.Option("--bundle", help="With --phase: the results folder.",
+                                               show_default=False)] = None,
 ) -> None:
     """Run the quality gates on a branch or PR and report them (exit 1 when a required gate fails)."""
+    from agentops import proc
     from agentops.commands.test import TestOptions, TestResult, run
 
+    if phase != "publish":
+        proc.shed_credentials()  # the gates (the PR's code) run below: no credential in this environ
     ctx = make_context(json_mode=json, repo=repo)
-    options = TestOptions(pr=pr, repo=repo, path=path, report=not no_report)
+    options = TestOptions(pr=pr, repo=repo, path=path, report=not no_report, phase=phase, bundle=bundle)
 
     def render(result: TestResult) -> int:
         out = ctx.output

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from agentops.domain.coverage import CoverageSummary, detect_format, parse_cover
 from agentops.domain.junit import JUnitSummary, ReportError, merge, parse_junit, pytest_node_id
 from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import iso
-from agentops.errors import BadInput, GitHubError
+from agentops.errors import BadInput, GitHubError, WorkFailed
 from agentops.git import GitFailed
 from agentops.git import checkout as co
 from agentops.settings import Config, GateConfig, RepositoryConfig, TestConfig
@@ -43,6 +44,8 @@ class TestOptions:
     repo: str | None = None
     path: str | None = None
     report: bool = True
+    phase: str | None = None  # None: run and publish; "run" | "publish" with bundle
+    bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,20 @@ class TestResult:
 
 
 # -- entry point ----------------------------------------------------------------------------------
+RESULTS_JSON = "results.json"
+
+
 def run(options: TestOptions, ctx: Context) -> TestResult:
+    if options.phase not in (None, "run", "publish"):
+        raise BadInput(f"--phase {options.phase!r}: expected run or publish")
+    if (options.phase is None) != (options.bundle is None):
+        raise BadInput("--phase and --bundle DIR go together")
+    if options.phase == "publish":
+        return _publish_bundle(options, ctx)
+    if options.phase == "run":
+        if options.pr is None:
+            raise BadInput("--phase run needs --pr N (the publish phase reports on that pull request)")
+        options = replace(options, report=False)
     cfg = ctx.config
     repo = _resolve_repo(options, ctx)
     repo_cfg = cfg.repository(repo) if repo else None
@@ -123,6 +139,8 @@ def run(options: TestOptions, ctx: Context) -> TestResult:
                         base_percent=base_cov, duration_s=duration, notes=tuple(notes))
 
     _actions_output(ctx, view)
+    if options.phase == "run" and repo and checkout.sha and options.pr is not None:
+        _write_results(Path(str(options.bundle)), repo, options.pr, checkout.sha, view)
     report = ReportInfo()
     if options.report and repo and checkout.sha:
         report = _report(ctx, cfg.test, repo, options.pr, checkout.sha, view)
@@ -252,7 +270,8 @@ def _run_gate(ctx: Context, test_cfg: TestConfig, gate: GateConfig, workdir: Pat
     with tempfile.TemporaryDirectory(prefix="agentops-reports-") as reports:
         argv = tuple(G.substitute(a, reports) for a in gate.run)
         since = time.time() - _STALE_SLACK_S
-        res = proc.run(argv, cwd=workdir, env=env, timeout=gate.timeout_s, redactor=ctx.output.redactor)
+        res = proc.run(_isolated(ctx, argv, workdir, reports), cwd=workdir, env=env, timeout=gate.timeout_s,
+                       redactor=ctx.output.redactor)
         facts = G.RunFacts(res.returncode, res.timed_out, res.error, gate.timeout_s)
         problems: list[str] = []
         junit = None
@@ -285,6 +304,18 @@ def _run_gate(ctx: Context, test_cfg: TestConfig, gate: GateConfig, workdir: Pat
         )
 
 
+def _isolated(ctx: Context, argv: Sequence[str], workdir: Path, reports: str) -> list[str]:
+    """A gate is the pull request's code: it runs in the sandbox (proc.untrusted_argv) with the
+    checkout and its reports folder writable, and the repository's git dir readable."""
+    git_dir = workdir / ".git"
+    readable: list[Path] = []
+    if git_dir.is_file():  # a linked worktree: its objects live in the main repository
+        text = git_dir.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            readable.append(Path(text.split(":", 1)[1].strip()).parent.parent)
+    return proc.untrusted_argv(argv, writable=(workdir, Path(reports)), readable=readable, env=ctx.env)
+
+
 def _tail(output: str) -> str:
     text = "\n".join(output.splitlines()[-_TAIL_LINES:])
     return text[-_TAIL_CHARS:]
@@ -304,7 +335,8 @@ def _rerun(ctx: Context, test_cfg: TestConfig, argv: tuple[str, ...], workdir: P
         if node_ids and prefix:
             xml = os.path.join(reports, f"rerun-{attempt}.xml")
             ctx.output.step(f"re-running {len(node_ids)} failed test(s)")
-            res = proc.run([*prefix, "-q", f"--junitxml={xml}", *node_ids], cwd=workdir, env=env,
+            res = proc.run(_isolated(ctx, [*prefix, "-q", f"--junitxml={xml}", *node_ids], workdir, reports),
+                           cwd=workdir, env=env,
                            timeout=timeout, redactor=ctx.output.redactor)
             spent += res.duration_s
             rerun_summary = None
@@ -319,7 +351,8 @@ def _rerun(ctx: Context, test_cfg: TestConfig, argv: tuple[str, ...], workdir: P
                 return flaky, res.ok, attempt, spent
         else:
             ctx.output.step("re-running the failed gate")
-            res = proc.run(argv, cwd=workdir, env=env, timeout=timeout, redactor=ctx.output.redactor)
+            res = proc.run(_isolated(ctx, argv, workdir, reports), cwd=workdir, env=env, timeout=timeout,
+                           redactor=ctx.output.redactor)
             spent += res.duration_s
             if res.ok:
                 failed_ids = tuple(f.id for f in junit.failed) if junit is not None else ()
@@ -462,21 +495,83 @@ def _group(record: Mapping[str, Any]) -> str:
 
 
 # -- reporting ----------------------------------------------------------------------------------
+Annotation = tuple[str, str, str | None, int | None, str | None]  # level, message, file, line, title
+
+
+def _annotations(view: G.ReportView) -> list[Annotation]:
+    found: list[Annotation] = []
+    for gate, f in G.failing_tests(view.gates):
+        found.append(("error", f"{f.id}: {f.message}", f.file, f.line, f"{gate}: {f.kind}"))
+    for g in view.gates:
+        if not g.ok and not (g.junit and g.junit.failed):
+            found.append(("error", f"gate {g.name} {g.status}: {g.reason}", None, None, f"agentops test: {g.name}"))
+        for t in g.flaky:
+            found.append(("warning", f"flaky test {t}: failed, then passed on re-run", None, None, f"{g.name}: flaky"))
+    for c in view.checks:
+        if not c.ok:
+            found.append(("error", f"threshold {c.name}: {c.detail}", None, None, "agentops test: threshold"))
+    return found
+
+
 def _actions_output(ctx: Context, view: G.ReportView) -> None:
     out = ctx.output
     if not out.in_actions:
         return
     out.summary(G.render_markdown(view))
-    for gate, f in G.failing_tests(view.gates):
-        out.annotation("error", f"{f.id}: {f.message}", file=f.file, line=f.line, title=f"{gate}: {f.kind}")
-    for g in view.gates:
-        if not g.ok and not (g.junit and g.junit.failed):
-            out.annotation("error", f"gate {g.name} {g.status}: {g.reason}", title=f"agentops test: {g.name}")
-        for t in g.flaky:
-            out.annotation("warning", f"flaky test {t}: failed, then passed on re-run", title=f"{g.name}: flaky")
-    for c in view.checks:
-        if not c.ok:
-            out.annotation("error", f"threshold {c.name}: {c.detail}", title="agentops test: threshold")
+    for level, message, file, line, title in _annotations(view):
+        out.annotation(level, message, file=file, line=line, title=title)
+
+
+# -- phases ---------------------------------------------------------------------------------------
+def _write_results(folder: Path, repo: str, pr: int, sha: str, view: G.ReportView) -> None:
+    """The run phase's output: what the publish phase posts, and nothing it would execute."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"schema_version": 1, "kind": "test", "repo": repo, "pr": pr, "sha": sha, "passed": view.passed,
+            "markdown": G.render_markdown(view)[:60_000], "description": G.status_description(view)[:140],
+            "annotations": [{"level": lv, "message": m[:4000], "file": f, "line": ln, "title": t}
+                            for lv, m, f, ln, t in _annotations(view)[:200]]}
+    (folder / RESULTS_JSON).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+_MARKER_RE = re.compile(r"<!--\s*agentops:.*?-->", re.S)
+
+
+def _publish_bundle(options: TestOptions, ctx: Context) -> TestResult:
+    """Post what a run phase found: sticky comment, commit status, annotations. Runs nothing from the
+    PR. The results are untrusted data: bounded fields, markers stripped, closing keywords defused,
+    and they must be about the pull request's current head."""
+    from agentops.context import parse_repo
+    from agentops.domain.bundle import parse_test_bundle
+
+    meta = Path(str(options.bundle)) / RESULTS_JSON
+    if not meta.is_file() or meta.is_symlink():
+        raise BadInput(f"{meta}: missing (or not a regular file)", hint="pass the folder `--phase run` wrote")
+    found = parse_test_bundle(str(meta), meta.read_bytes())
+    if options.repo and parse_repo(options.repo).lower() != found.repo.lower():
+        raise BadInput(f"{meta}: field 'repo' is {found.repo}, not {options.repo}")
+    if options.pr is not None and options.pr != found.pr:
+        raise BadInput(f"{meta}: field 'pr' is {found.pr}, not {options.pr}")
+    pull = ctx.github.get_pull(found.repo, found.pr)
+    if pull.head_sha != found.sha:
+        raise WorkFailed(f"{meta}: results are for {found.sha[:12]}, but PR #{found.pr} is now at "
+                         f"{pull.head_sha[:12]}; nothing posted", hint="run the tests on the new head")
+    marker = make_marker("test-report", pr=found.pr)
+    body = defuse(_MARKER_RE.sub("", found.markdown)).rstrip() + "\n\n" + marker
+    comment, comment_id, notes = _sticky_comment(ctx, found.repo, found.pr, marker, body)
+    state = "success" if found.passed else "failure"
+    ctx.github.create_status(found.repo, found.sha, state=state, context=ctx.config.test.status_context,
+                             description=found.description[:140])
+    if ctx.output.in_actions:
+        for level, message, file, line, title in found.annotations:
+            ctx.output.annotation(level, message, file=file, line=line, title=title)
+    now = iso(ctx.clock())
+    return TestResult(repo=found.repo, pr=found.pr, sha=found.sha, ref=pull.head_ref, base_sha=None,
+                      passed=found.passed, gates=(), thresholds=(), coverage=None, base_coverage=None, flaky=(),
+                      started_at=now, finished_at=now, duration_s=0.0, record_key=None,
+                      report=ReportInfo(comment=comment, comment_id=comment_id, status=state, notes=tuple(notes)),
+                      notes=("published from a run-phase bundle",))
 
 
 def _report(ctx: Context, test_cfg: TestConfig, repo: str, pr: int | None, sha: str,

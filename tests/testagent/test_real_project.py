@@ -58,6 +58,7 @@ def _env(tmp_path: Path, counter: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["FLAKY_COUNTER"] = str(tmp_path / counter)
+    env["AGENTOPS_SANDBOX_WRITABLE"] = str(tmp_path)  # the counter sits outside the sandboxed checkout
     env["AGENTOPS_STATE_DIR"] = str(tmp_path / "state")
     env.pop("PYTEST_ADDOPTS", None)
     return env

@@ -19,7 +19,8 @@ PY = sys.executable
 
 def _ctx(tmp_path: Path, gates: tuple[GateConfig, ...], **test: object) -> object:
     cfg = Config(gates=gates, test=C.TestConfig(**test))  # type: ignore[arg-type]
-    return make_test_context(tmp_path, None, config=cfg, repo="o/r")
+    # gates run sandboxed: the flaky gate's counter outside the checkout must stay writable
+    return make_test_context(tmp_path, None, config=cfg, repo="o/r", env={"AGENTOPS_SANDBOX_WRITABLE": str(tmp_path)})
 
 
 def _project(tmp_path: Path) -> Path:
