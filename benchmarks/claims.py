@@ -153,6 +153,8 @@ def contention(workers: int = 16, tasks: int = 40) -> None:
               f"double claims {double}, races lost and moved on {lost}, wall {wall:.1f} s")
         print(f"claim contention: {requests} requests, requests per claimed task {requests / won:.2f}; "
               f"{comments} claim comments, claim comments per task {comments / won:.2f}")
+        for row in emu.counts():
+            print(f"    {row['method']} {row['route']} -> {row['status']} x{row['count']}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from agentops.domain.dora import Window, median, percentile, weekly_windows
@@ -200,7 +201,8 @@ _TaskKey = tuple[str, Any]
 
 def _task(e: Mapping[str, Any], seq: int) -> _TaskKey:
     issue = e.get("issue")
-    return (str(e.get("repo") or ""), issue if issue is not None else f"#event{seq}")
+    # Interned: many events name the same repository (a report streams a million of them).
+    return (intern(str(e.get("repo") or "")), issue if issue is not None else f"#event{seq}")
 
 
 def _num(v: Any) -> float | None:
@@ -278,7 +280,7 @@ class AgentMetricsBuilder:
         ts = parse_time(e.get("ts"))
         if ts is None or ts >= self.window.end:
             return
-        agent = str(e.get("agent") or "unknown")
+        agent = intern(str(e.get("agent") or "unknown"))
         raw_details = e.get("details")
         details: Mapping[str, Any] = raw_details if isinstance(raw_details, Mapping) else {}
         task = _task(e, self._seq)

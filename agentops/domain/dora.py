@@ -25,6 +25,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from agentops.domain.timeutil import iso, parse_time
@@ -210,9 +211,11 @@ def parse_deployment(d: Mapping[str, Any]) -> Deployment | None:
     ident = d.get("id")
     return Deployment(
         id=str(ident) if ident is not None else f"{d.get('repo')}@{d.get('sha')}@{iso(finished)}",
-        repo=str(d.get("repo") or ""),
-        environment=str(d.get("environment") or "production"),
-        status=str(status),
+        # Interned: a million events name a handful of repos, environments and statuses, and
+        # one shared string each keeps a report's memory flat (it streams the logs).
+        repo=intern(str(d.get("repo") or "")),
+        environment=intern(str(d.get("environment") or "production")),
+        status=intern(str(status)),
         finished_at=finished,
         commits=tuple(commits),
         incident=d.get("incident") not in (None, False, 0, ""),
@@ -257,8 +260,9 @@ class IncidentFolder:
                 return
             ident = f"{d['repo']}#{d['issue']}"
         acc = self._acc.setdefault(str(ident), _IncidentAcc())
-        acc.repo = str(d.get("repo") or acc.repo)
-        acc.environment = d.get("environment") or acc.environment
+        acc.repo = intern(str(d.get("repo") or acc.repo))
+        env = d.get("environment")
+        acc.environment = intern(env) if isinstance(env, str) and env else acc.environment
         if d.get("deploy_id") is not None:
             acc.deploy_id = str(d["deploy_id"])
         opened = parse_time(d.get("opened_at")) or (parse_time(d.get("ts")) if d.get("event") == "opened" else None)

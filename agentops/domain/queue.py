@@ -277,9 +277,10 @@ def best_agent(task: QueueTask, agents: Sequence[AgentProfile]) -> str | None:
 
 
 def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 256) -> list[str]:
-    """Rotate the leading run of equally urgent tasks (same priority and deadline) by an offset
-    derived from `seed` (the worker id), so workers starting together try different tasks
-    instead of all racing for the first one. Order across priorities and deadlines is kept.
+    """Shuffle the leading run of equally urgent tasks (same priority and deadline) in an order
+    derived from `seed` (the worker id) and each key, so workers starting together try different
+    tasks instead of all racing for the first one, and a worker that lost one race jumps somewhere
+    else rather than onto its neighbour's pick. Order across priorities and deadlines is kept.
     The window is wide: over 16 slots, 16 workers land on only ~10 distinct tasks."""
     if len(keys) < 2:
         return list(keys)
@@ -290,6 +291,6 @@ def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, windo
         if t.priority != head.priority or t.deadline != head.deadline or t.agent != head.agent:
             break
         run += 1
-    offset = zlib.crc32(seed.encode("utf-8")) % run
-    lead = list(keys[:run])
-    return lead[offset:] + lead[:offset] + list(keys[run:])
+    salt = seed.encode("utf-8") + b"\0"
+    lead = sorted(keys[:run], key=lambda k: zlib.crc32(salt + k.encode("utf-8")))
+    return lead + list(keys[run:])

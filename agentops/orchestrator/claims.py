@@ -228,13 +228,20 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
     candidates = q.spread(q.candidates_for(me, ordered, others), qt, ctx.worker_id)
     tried: list[str] = []
     lost: list[str] = []
+    busy: set[str] = set()
     for key in candidates[:MAX_ATTEMPTS_PER_RUN]:
+        if key in busy:
+            continue
         number = split_key(key)[1]
         tried.append(key)
         result = claim_issue(ctx, repo, number, me.name)
         if result.won:
             return ClaimResult(_claimed(repo, number, result.claim, tasks[key]), me.name, tuple(tried), tuple(lost))
         lost.append(key)
+        if sync:
+            # Our view is stale (others are claiming): one incremental sync names every issue that
+            # changed since, which is cheaper than probing those candidates one by one.
+            busy.update(sync_repo(ctx, repo).keys)
     reason = "no eligible task" if not candidates else "lost every race" if lost else None
     if not me.free:
         reason = f"agent {me.name} already holds {me.active} task(s) (max_concurrent {me.max_concurrent})"

@@ -41,6 +41,7 @@ class SyncStats:
     not_modified: bool
     fetched: int
     closed: int
+    keys: tuple[str, ...] = ()  # the tasks an incremental sync found changed
 
 
 def _labelled(issue: Issue) -> bool:
@@ -141,6 +142,7 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
     fetched: Fetched[Issue] = ctx.github.list_issues(repo, state="all", since=hwm, sort="updated",
                                                      validators=validators)
     closed = 0
+    keys: list[str] = []
 
     def apply(d: Any) -> None:
         nonlocal closed
@@ -149,6 +151,7 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
             if issue.is_pull_request:
                 continue
             key = issue.key
+            keys.append(key)
             old = d.get(key)
             labelled = _labelled(issue)
             if issue.state == "open" and labelled:
@@ -169,7 +172,7 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
         d.put(sync_key(repo), new_meta)
 
     ctx.store.update(docs.TASK_QUEUE, apply)
-    return SyncStats(repo, fetched.not_modified, len(fetched.items or ()), closed)
+    return SyncStats(repo, fetched.not_modified, len(fetched.items or ()), closed, tuple(keys))
 
 
 def archive_finished(ctx: Context) -> int:
