@@ -348,6 +348,67 @@ class GitHubAdapter:
         items = self._list(f"{_r(repo)}/issues/{number}/events", f"events of {repo}#{number}")
         return [convert.issue_event(d) for d in items]
 
+    # -- native relations ---------------------------------------------------------------------
+    def _issues_at(self, url: str, what: str) -> list[Issue]:
+        return [convert.issue(d) for d in self._list(url, what)]
+
+    def list_sub_issues(self, repo: str, number: int) -> list[Issue]:
+        return self._issues_at(f"{_r(repo)}/issues/{number}/sub_issues", f"sub-issues of {repo}#{number}")
+
+    def add_sub_issue(self, repo: str, number: int, sub_issue_id: int, *, replace_parent: bool = False) -> None:
+        # Tried once: a repeat after a lost answer would be refused as a duplicate (422), which the
+        # caller reads from the next listing anyway.
+        body: dict[str, Any] = {"sub_issue_id": sub_issue_id}
+        if replace_parent:
+            body["replace_parent"] = True
+        self._client.call("POST", f"{_r(repo)}/issues/{number}/sub_issues",
+                          f"add sub-issue {sub_issue_id} to {repo}#{number}", body=body, retry=False)
+
+    def remove_sub_issue(self, repo: str, number: int, sub_issue_id: int) -> None:
+        try:
+            self._client.call("DELETE", f"{_r(repo)}/issues/{number}/sub_issue",
+                              f"remove sub-issue {sub_issue_id} from {repo}#{number}",
+                              body={"sub_issue_id": sub_issue_id})
+        except NotFound:
+            pass
+
+    def reprioritize_sub_issue(self, repo: str, number: int, sub_issue_id: int, *, after_id: int | None = None,
+                               before_id: int | None = None) -> None:
+        body: dict[str, Any] = {"sub_issue_id": sub_issue_id}
+        if after_id is not None:
+            body["after_id"] = after_id
+        if before_id is not None:
+            body["before_id"] = before_id
+        self._client.call("PATCH", f"{_r(repo)}/issues/{number}/sub_issues/priority",
+                          f"reorder sub-issues of {repo}#{number}", body=body)
+
+    def list_blocked_by(self, repo: str, number: int) -> list[Issue]:
+        return self._issues_at(f"{_r(repo)}/issues/{number}/dependencies/blocked_by",
+                               f"blockers of {repo}#{number}")
+
+    def list_blocking(self, repo: str, number: int) -> list[Issue]:
+        return self._issues_at(f"{_r(repo)}/issues/{number}/dependencies/blocking",
+                               f"issues blocked by {repo}#{number}")
+
+    def add_blocked_by(self, repo: str, number: int, blocker_id: int) -> bool:
+        what = f"mark {repo}#{number} blocked by issue id {blocker_id}"
+        try:
+            self._client.once("POST", f"{_r(repo)}/issues/{number}/dependencies/blocked_by",
+                              body={"issue_id": blocker_id})
+        except FailedAttempt as exc:
+            if exc.failure.status == 422 and blocker_id in {
+                    i.id for i in self.list_blocked_by(repo, number)}:
+                return False  # already there (ours from an earlier run, or a person's)
+            raise translate(exc.failure, what) from None
+        return True
+
+    def remove_blocked_by(self, repo: str, number: int, blocker_id: int) -> None:
+        try:
+            self._client.call("DELETE", f"{_r(repo)}/issues/{number}/dependencies/blocked_by/{blocker_id}",
+                              f"remove dependency of {repo}#{number} on issue id {blocker_id}")
+        except NotFound:
+            pass
+
     # -- comments ----------------------------------------------------------------------------
     def list_comments(self, repo: str, number: int, *, since: dt.datetime | None = None) -> list[Comment]:
         params = {"since": iso(since, timespec="seconds")} if since is not None else None

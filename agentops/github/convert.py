@@ -94,7 +94,28 @@ def issue(data: Json, repo: str | None = None) -> Issue:
         html_url=_str(data, "html_url"),
         is_pull_request="pull_request" in data and data.get("pull_request") is not None,
         comments=int(data.get("comments") or 0),
+        id=int(data.get("id") or 0),
+        parent=issue_key_from_url(_str(data, "parent_issue_url")),
+        sub_issues_total=_count(data, "sub_issues_summary", "total"),
+        sub_issues_completed=_count(data, "sub_issues_summary", "completed"),
+        blocked_by_total=_count(data, "issue_dependencies_summary", "total_blocked_by"),
+        blocked_by_open=_count(data, "issue_dependencies_summary", "blocked_by"),
     )
+
+
+def issue_key_from_url(url: str) -> str | None:
+    """"owner/name#N" from an issue's API URL (.../repos/owner/name/issues/N), else None."""
+    repo = repo_from_url(url)
+    tail = url.rstrip("/").rsplit("/issues/", 1)
+    if not repo or len(tail) != 2 or not tail[1].isdigit():
+        return None
+    return f"{repo}#{int(tail[1])}"
+
+
+def _count(data: Json, summary: str, field: str) -> int:
+    block = data.get(summary)
+    value = block.get(field) if isinstance(block, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def comment(data: Json) -> Comment:

@@ -49,6 +49,14 @@ class Issue:
     html_url: str = ""
     is_pull_request: bool = False
     comments: int = 0
+    # Native relations (GitHub's sub-issues and issue dependencies). `id` is the REST id those
+    # endpoints take; `parent` is the parent issue's key when this is a sub-issue.
+    id: int = 0
+    parent: str | None = None
+    sub_issues_total: int = 0
+    sub_issues_completed: int = 0
+    blocked_by_total: int = 0
+    blocked_by_open: int = 0
 
     @property
     def key(self) -> str:

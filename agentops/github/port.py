@@ -115,6 +115,35 @@ class GitHubPort(Protocol):
         """Every event of an issue, oldest first (who labeled, unlabeled, closed, reopened it)."""
         ...
 
+    # -- native relations: sub-issues and dependencies (issues named by their REST `id`) ------
+    def list_sub_issues(self, repo: str, number: int) -> list[Issue]:
+        """The sub-issues of an issue, in the parent's order (they may live in other repositories)."""
+        ...
+
+    def add_sub_issue(self, repo: str, number: int, sub_issue_id: int, *, replace_parent: bool = False) -> None: ...
+
+    def remove_sub_issue(self, repo: str, number: int, sub_issue_id: int) -> None:
+        """Removing a sub-issue that is not there is not an error."""
+        ...
+
+    def reprioritize_sub_issue(self, repo: str, number: int, sub_issue_id: int, *, after_id: int | None = None,
+                               before_id: int | None = None) -> None: ...
+
+    def list_blocked_by(self, repo: str, number: int) -> list[Issue]:
+        """The issues this one is blocked by (any repository the token can see), open or closed."""
+        ...
+
+    def list_blocking(self, repo: str, number: int) -> list[Issue]: ...
+
+    def add_blocked_by(self, repo: str, number: int, blocker_id: int) -> bool:
+        """Record that issue `number` is blocked by issue `blocker_id`. False when it already was
+        (so mirroring is idempotent); GitHubError (422) for a relation GitHub refuses."""
+        ...
+
+    def remove_blocked_by(self, repo: str, number: int, blocker_id: int) -> None:
+        """Removing a dependency that is not there is not an error."""
+        ...
+
     # -- comments --------------------------------------------------------------------
     def list_comments(self, repo: str, number: int, *, since: dt.datetime | None = None) -> list[Comment]: ...
 
