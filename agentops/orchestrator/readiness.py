@@ -16,6 +16,7 @@ from agentops.state import docs
 
 from .dispatch import pending
 from .records import DEPS_KEY, open_tasks, queue_task, split_key
+from .relations import epic_progress
 from .trust import body_forgeries, decide, facts_of, merged_forgeries
 
 
@@ -82,6 +83,10 @@ def evaluate(ctx: Context, repos: Sequence[str], *, write: bool = True) -> dict[
         t["cycle"] = list(r.cycle)
         t["status"], t["hold_reason"] = _status(t, r, bool(t["trusted"]), str(t["trust_reason"]), now,
                                                 cfg.approval_label)
+        if t.get("sub_issues") and t["status"] in ("ready", "blocked", "backoff"):
+            # An epic is never dispatched itself: its steps are the work.
+            done, total = epic_progress(tasks, records, t)
+            t["status"], t["hold_reason"] = "epic", f"epic: {done} of {total} steps closed"
     changed = {k: t for k, t in tasks.items() if t != records.get(k)}
     if changed:
         def save(d: Any) -> None:

@@ -9,6 +9,7 @@ from agentops.context import Context
 
 from .mirror import reflect
 from .readiness import evaluate
+from .relations import close_finished_epics, mirror_dependencies
 from .sync import SyncStats, sync_repo
 
 
@@ -26,11 +27,15 @@ def refresh(ctx: Context, repos: Sequence[str], *, full: bool = False, sync: boo
         tasks = evaluate(ctx, repos, write=write)
     changes: dict[str, list[str]] = {}
     if write:
+        for key, done in mirror_dependencies(ctx, tasks).items():
+            changes.setdefault(key, []).extend(done)
         with out.progress("labels and comments on GitHub", total=len(tasks)) as tick:
             for key in sorted(tasks):
                 tick.advance(description=f"labels and comments: {key}")
                 done = reflect(ctx, key, tasks[key])
                 if done:
-                    changes[key] = done
+                    changes.setdefault(key, []).extend(done)
+        for key, done in close_finished_epics(ctx, tasks).items():
+            changes.setdefault(key, []).extend(done)
     return tasks, tuple(synced), changes
 

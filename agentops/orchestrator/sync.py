@@ -28,7 +28,8 @@ from agentops.domain.workorder import TASK_LABEL
 from agentops.github.models import Fetched, Issue, Validators
 from agentops.state import docs
 
-from .records import is_task_key, sync_key, task_from_issue
+from .records import is_task_key, sync_key
+from .relations import Native, from_issue, is_live_step, order_steps, put_steps, read_native
 
 FULL_RESYNC = dt.timedelta(hours=6)
 RETENTION = dt.timedelta(days=7)  # `status` still lists a week of finished tasks; `report` reads the archive
@@ -48,8 +49,9 @@ def _labelled(issue: Issue) -> bool:
     return any(lb.lower() == TASK_LABEL for lb in issue.labels)
 
 
-def _closed_record(issue: Issue, old: dict[str, Any] | None, known_agents: Sequence[str]) -> dict[str, Any]:
-    rec = task_from_issue(issue, old, known_agents)
+def _closed_record(issue: Issue, old: dict[str, Any] | None, known_agents: Sequence[str],
+                   native: Native | None) -> dict[str, Any]:
+    rec = from_issue(issue, old, known_agents, native)
     rec["state"] = "closed"
     rec["status"] = "done" if old is None or old.get("status") != "needs-human" else "needs-human"
     rec["claim"] = None
@@ -58,7 +60,8 @@ def _closed_record(issue: Issue, old: dict[str, Any] | None, known_agents: Seque
 
 def _gone(d: Any, key: str) -> None:
     rec = d.get(key)
-    if rec is not None and rec.get("state") == "open":
+    if rec is not None and rec.get("state") == "open" and not is_live_step(d, key, rec):
+        # (An open epic's step is a task whether labelled agent-task or not.)
         # Closed or no longer labelled: the dependency check asks GitHub if needed.
         rec["state"] = "gone"
         rec["claim"] = None
@@ -101,11 +104,13 @@ def _full_sync(ctx: Context, repo: str, meta: dict[str, Any], hwm: dt.datetime |
     if validators is not None and not (validators.etag or validators.last_modified):
         validators = None
     fetched = gh.list_issues(repo, state="open", labels=[TASK_LABEL], sort="updated", validators=validators)
+    # Native relations (blocked-by, sub-issues) of the issues that came back, where they changed.
+    native = read_native(ctx, [*closed, *(fetched.items or ())], ctx.store.records(docs.TASK_QUEUE))
 
     def apply(d: Any) -> None:
         new_hwm = hwm
         for issue in closed:
-            d.put(issue.key, _closed_record(issue, d.get(issue.key), known_agents))
+            d.put(issue.key, _closed_record(issue, d.get(issue.key), known_agents, native.get(issue.key)))
             new_hwm = _later(new_hwm, issue)
         if fetched.items is not None:
             seen = set()
@@ -113,8 +118,9 @@ def _full_sync(ctx: Context, repo: str, meta: dict[str, Any], hwm: dt.datetime |
                 if issue.is_pull_request:
                     continue
                 seen.add(issue.key)
-                d.put(issue.key, task_from_issue(issue, d.get(issue.key), known_agents))
+                d.put(issue.key, from_issue(issue, d.get(issue.key), known_agents, native.get(issue.key)))
                 new_hwm = _later(new_hwm, issue)
+            order_steps(d, put_steps(d, native, known_agents))
             for key in d.keys():
                 if is_task_key(key) and key not in seen and key.rpartition("#")[0].lower() == repo.lower():
                     _gone(d, key)
@@ -141,6 +147,8 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
     validators = Validators(etag=meta.get("since_etag")) if meta.get("since_etag") else None
     fetched: Fetched[Issue] = ctx.github.list_issues(repo, state="all", since=hwm, sort="updated",
                                                      validators=validators)
+    records = ctx.store.records(docs.TASK_QUEUE)
+    native = read_native(ctx, [i for i in fetched.items or () if _labelled(i) or i.key in records], records)
     closed = 0
     keys: list[str] = []
 
@@ -153,17 +161,18 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
             key = issue.key
             keys.append(key)
             old = d.get(key)
-            labelled = _labelled(issue)
+            labelled = _labelled(issue) or (old is not None and is_live_step(d, key, old))
             if issue.state == "open" and labelled:
-                d.put(key, task_from_issue(issue, old, known_agents))
+                d.put(key, from_issue(issue, old, known_agents, native.get(key)))
             elif issue.state == "closed" and (labelled or old is not None):
                 if old is None or old.get("state") != "closed" or old.get("issue_updated_at") != (
                         iso(issue.updated_at) if issue.updated_at else None):
-                    d.put(key, _closed_record(issue, old, known_agents))
+                    d.put(key, _closed_record(issue, old, known_agents, native.get(key)))
                     closed += 1
             elif old is not None:
                 _gone(d, key)
             new_hwm = _later(new_hwm, issue)
+        order_steps(d, put_steps(d, native, known_agents))
         new_meta = dict(meta)
         new_meta.update({"kind": "sync", "repo": repo, "hwm": iso(new_hwm) if new_hwm else None,
                          "since_etag": fetched.etag})
