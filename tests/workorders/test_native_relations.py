@@ -166,6 +166,7 @@ def test_unchanged_relations_cost_no_requests(emulator: Any, repo: str, worker: 
     for i in range(3):
         emulator.state.add_sub_issue(REPO, epic, task(emulator, f"step {i}", labelled=False))
     ctx = worker("w1")
+    tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)  # labels and notes the waiting steps (its own writes)
     tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)
     emulator.reset_counts()
     again = tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)
