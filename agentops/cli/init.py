@@ -19,6 +19,10 @@ def init_cmd(
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that differ from the templates.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     no_labels: Annotated[bool, typer.Option("--no-labels", help="Do not create the labels on GitHub.")] = False,
+    tick_every: Annotated[int | None, typer.Option("--tick-every", metavar="MINUTES", help="How often the tick "
+                                                   "workflow runs: 15 (default), 30, 60, 120, 240, 360, 720 or "
+                                                   "1440. With the event workflow, tick is a safety net and 60 "
+                                                   "is plenty.", show_default=False)] = None,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; check on GitHub that the secrets and "
                                         "variables the workflows need are set (exit 1 when a required one is "
                                         "missing or the token cannot list them).")] = False,
@@ -65,7 +69,7 @@ def init_cmd(
         return 1 if r.conflicts and not r.dry_run else 0
 
     execute(ctx, lambda: cmd.run(cmd.InitOptions(path=path, force=force, dry_run=dry_run, labels=not no_labels,
-                                                 repo=repo, check=check), ctx), render)
+                                                 repo=repo, check=check, tick_every=tick_every), ctx), render)
 
 
 def _show_next_steps(out: Any, r: cmd.InitResult, check: bool) -> None:

@@ -57,6 +57,7 @@ class InitOptions:
     # Verify the secrets and variables the workflows need on GitHub (writes nothing; exit 1 when one
     # that is required is missing or cannot be checked).
     check: bool = False
+    tick_every: int | None = None  # minutes between tick runs (None: keep the current choice)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,12 @@ def starter_config() -> bytes:
 
 
 def run(options: InitOptions, ctx: Context) -> InitResult:
+    if options.tick_every is not None:  # bad input is refused before anything is written
+        from agentops.domain.cadence import CRONS
+
+        if options.tick_every not in CRONS:
+            raise BadInput(f"--tick-every: {options.tick_every} is not one of {', '.join(map(str, CRONS))} "
+                           "(minutes)")
     if options.check:
         from dataclasses import replace
 
@@ -151,7 +158,10 @@ def run(options: InitOptions, ctx: Context) -> InitResult:
     form = render_agent_task_form(agents).encode()
     files.append(_managed(root, ISSUE_FORM, form, options, ours=_generated_form(_read(root / ISSUE_FORM))))
     for rel, content in template_files():
-        files.append(_managed(root, rel, content, options))
+        ours = False
+        if rel == TICK_WORKFLOW:
+            content, ours = _tick_cadence(root, content, options)
+        files.append(_managed(root, rel, content, options, ours=ours))
 
     driver, note = _merge_driver(root, options.dry_run)
     labels = _labels(root, options, ctx)
@@ -201,6 +211,26 @@ def _managed(root: Path, rel: str, content: bytes, options: InitOptions, *, ours
     if not options.dry_run:
         _write(path, content)
     return FileChange(rel, UPDATED, diff)
+
+
+TICK_WORKFLOW = ".github/workflows/agentops-tick.yml"
+
+
+def _tick_cadence(root: Path, template: bytes, options: InitOptions) -> tuple[bytes, bool]:
+    """The tick workflow with the cadence asked for, and whether the current file is one init wrote
+    (the template with some cadence: replacing it loses no edit). Without --tick-every the cadence an
+    earlier init wrote is kept, so re-running init is no conflict."""
+    from agentops.domain.cadence import cron_for, cron_of, with_cron
+
+    text = template.decode("utf-8")
+    current = _read(root / TICK_WORKFLOW)
+    chosen = cron_of(current.decode("utf-8", errors="replace")) if current else None
+    ours = bool(chosen) and current == with_cron(text, chosen or "").encode("utf-8")
+    if options.tick_every is not None:
+        return with_cron(text, cron_for(options.tick_every)).encode("utf-8"), ours
+    if ours and current is not None:
+        return current, True
+    return template, False
 
 
 def _generated_form(current: bytes | None) -> bool:

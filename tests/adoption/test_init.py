@@ -83,7 +83,8 @@ def test_a_user_edit_is_refused_with_a_diff_and_exit_1_then_force_overwrites(tmp
     assert _cli(["init", "--no-labels"], root).returncode == 0
     wf = root / ".github" / "workflows" / "agentops-tick.yml"
     original = wf.read_text()
-    edited = original.replace('"7,23,37,53 * * * *"', '"11 * * * *"')
+    # (A changed cron alone is a cadence choice init keeps: tests/adoption/test_tick_cadence.py.)
+    edited = original.replace("  workflow_dispatch:", "  workflow_dispatch:\n  push: {branches: [main]}")
     assert edited != original
     wf.write_text(edited)
 
@@ -92,7 +93,7 @@ def test_a_user_edit_is_refused_with_a_diff_and_exit_1_then_force_overwrites(tmp
     doc = json.loads(res.stdout)
     assert doc["conflicts"] == [".github/workflows/agentops-tick.yml"]
     diff = next(f["diff"] for f in doc["files"] if f["action"] == CONFLICT)
-    assert '-    - cron: "11 * * * *"' in diff and '+    - cron: "7,23,37,53 * * * *"' in diff
+    assert "-  push: {branches: [main]}" in diff
     assert wf.read_text() == edited  # untouched
 
     human = _cli(["init", "--no-labels"], root)
