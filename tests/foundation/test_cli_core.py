@@ -36,8 +36,10 @@ def test_unknown_flag_is_exit_2(tmp_path: Path) -> None:
 def test_status_reads_local_state_only(tmp_path: Path) -> None:
     state = tmp_path / "state"
     store = Store(state, writer="test")
+    # The record as `claim` writes it: the claim (agent, worker, lease expiry) on the task.
     store.put(docs.TASK_QUEUE, "acme/api#7", {"status": "claimed", "title": "Fix the parser", "priority": "high",
-                                             "claimed_by": "claude-1"})
+                                             "state": "open", "claim": {"agent": "claude-1", "worker": "w1",
+                                                                        "expires": "2026-01-01T01:00:00Z"}})
     store.put(docs.TASK_QUEUE, "acme/api#8", {"status": "ready", "title": "Docs"})
     store.append(docs.DEPLOYMENTS, {"id": "d1", "environment": "production", "sha": "abc123", "status": "succeeded",
                                     "finished_at": "2026-01-01T00:00:00Z"})
@@ -53,6 +55,7 @@ def test_status_reads_local_state_only(tmp_path: Path) -> None:
     assert doc["task_counts"] == {"claimed": 1, "ready": 1}
     assert [t["key"] for t in doc["tasks"]] == ["acme/api#7", "acme/api#8"]
     assert doc["tasks"][0]["agent"] == "claude-1"
+    assert doc["tasks"][0]["lease_expires"] == "2026-01-01T01:00:00Z" and doc["tasks"][0]["worker"] == "w1"
     assert [d["id"] for d in doc["deployments"]] == ["d1"]
     assert [i["id"] for i in doc["open_incidents"]] == ["acme/api#9"]
     human = agentops("status", cwd=tmp_path, env=env)
