@@ -17,6 +17,8 @@ def code_cmd(
                                                  "review comments to the agent and push a fix.")] = False,
     fix_ci: Annotated[bool, typer.Option("--fix-ci", help="With --pr: feed the failing checks to the agent "
                                          "and push a fix.")] = False,
+    resolve_conflicts: Annotated[bool, typer.Option("--resolve-conflicts", help="With --pr: have the agent merge "
+                                                    "the base branch in and resolve the conflicts.")] = False,
     cleanup: Annotated[bool, typer.Option("--cleanup", help="Remove worktrees of finished tasks "
                                           "(PR merged or closed, task done).")] = False,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Wall-clock limit for the agent, seconds "
@@ -36,8 +38,8 @@ def code_cmd(
         proc.shed_credentials()  # the agent runs below: no credential stays in this process's environ
     ctx = make_context(json_mode=json, repo=repo)
     options = cmd.CodeOptions(issue=issue, agent=agent, repo=repo, backend=backend, pr=pr,
-                              address_review=address_review, fix_ci=fix_ci, cleanup=cleanup, timeout_s=timeout,
-                              phase=phase, bundle=bundle)
+                              address_review=address_review, fix_ci=fix_ci, resolve_conflicts=resolve_conflicts,
+                              cleanup=cleanup, timeout_s=timeout, phase=phase, bundle=bundle)
 
     def render(r: cmd.CodeResult) -> int:
         out = ctx.output

@@ -69,6 +69,7 @@ class CodeOptions:
     pr: int | None = None
     address_review: bool = False
     fix_ci: bool = False
+    resolve_conflicts: bool = False
     cleanup: bool = False
     timeout_s: float | None = None
     phase: str | None = None  # None: both phases, separated; "agent" | "publish" with bundle
@@ -117,14 +118,16 @@ def run(options: CodeOptions, ctx: Context) -> CodeResult:
         return _publish_bundle(ctx, options)
     if options.cleanup:
         return _cleanup(ctx, options)
-    if options.address_review and options.fix_ci:
-        raise BadInput("--address-review and --fix-ci: choose one per run")
-    if options.address_review or options.fix_ci:
+    kinds = [k for k, on in (("review", options.address_review), ("ci", options.fix_ci),
+                             ("conflict", options.resolve_conflicts)) if on]
+    if len(kinds) > 1:
+        raise BadInput("--address-review, --fix-ci and --resolve-conflicts: choose one per run")
+    if kinds:
         if options.pr is None:
-            raise BadInput("--address-review/--fix-ci need --pr N")
-        return _remediate(ctx, options, "review" if options.address_review else "ci")
+            raise BadInput("--address-review/--fix-ci/--resolve-conflicts need --pr N")
+        return _remediate(ctx, options, kinds[0])
     if options.pr is not None:
-        raise BadInput("--pr N goes with --address-review or --fix-ci")
+        raise BadInput("--pr N goes with --address-review, --fix-ci or --resolve-conflicts")
     if options.issue is None or options.issue < 1:
         raise BadInput("an issue number is required", hint="agentops code ISSUE")
     return _code_issue(ctx, options, options.issue)
@@ -671,6 +674,11 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
     if kind == "ci":
         # The failing jobs' log tails, other apps' check output, statuses and annotations, redacted.
         return read_failure(gh, s.repo, pr.head_sha, s.redactor).text, {"ci_sha": pr.head_sha}
+    if kind == "conflict":
+        if pr.mergeable is not False:  # True, or GitHub has not worked it out: nothing to resolve yet
+            return "", {}
+        return (f"GitHub reports that branch {pr.head_ref} has merge conflicts with {pr.base_ref} "
+                f"(at {pr.base_sha[:12]})."), {"conflict_base": pr.base_sha}
     last_review = int(seen.get("review_id") or 0)
     last_comment = int(seen.get("comment_id") or 0)
     last_pr_comment = int(seen.get("pr_comment_id") or 0)
@@ -726,7 +734,7 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     s = _session(ctx, repo, agent, options.backend, str(number) if number else f"pr-{pr.number}")
     rounds_all: dict[str, Any] = dict(s.rec.get("rounds") or {})
     rounds: dict[str, Any] = dict(rounds_all.get(str(pr.number)) or {})
-    used = int(rounds.get("review") or 0) + int(rounds.get("ci") or 0)
+    used = int(rounds.get("review") or 0) + int(rounds.get("ci") or 0) + int(rounds.get("conflict") or 0)
     limit = ctx.config.code.max_rounds
     base: dict[str, Any] = dict(repo=repo, issue=number, pr=pr.number, branch=pr.head_ref, agent=agent.name, backend=s.backend)
     if used >= limit:
@@ -736,11 +744,14 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     s.allowance = agent_allowance(ctx, agent, f"{repo}#{number}" if number else None)
     feedback, covered = _feedback(s, pr, kind, rounds)
     if not feedback:
-        what = "no failing checks" if kind == "ci" else "no new review comments"
+        what = {"ci": "no failing checks", "conflict": "no merge conflicts"}.get(kind, "no new review comments")
         return CodeResult(status="skipped", reason=f"{what} on PR #{pr.number}", warnings=tuple(s.warnings), **base)
     if kind == "ci" and rounds.get("ci_sha") == pr.head_sha:
         return CodeResult(status="skipped", reason=f"a fix for these failures on {pr.head_sha[:12]} was already "
                           "attempted; waiting for CI to run again", warnings=tuple(s.warnings), **base)
+    if kind == "conflict" and rounds.get("conflict_base") == pr.base_sha:
+        return CodeResult(status="skipped", reason=f"a merge with {pr.base_ref} at {pr.base_sha[:12]} was already "
+                          "attempted", warnings=tuple(s.warnings), **base)
     round_no = used + 1
     # The round counts before the agent runs: a crash mid-round must not buy an extra one.
     rounds.update({kind: int(rounds.get(kind) or 0) + 1, **covered})
@@ -761,12 +772,12 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         order = parse_work_order(issue.body, repo=repo, number=number)
         inp = PromptInput(repo=repo, issue=number, title=issue.title, body=order.spec or issue.body,
                           acceptance=order.acceptance, conventions=_conventions(ctx, path), branch=pr.head_ref,
-                          feedback_kind=kind, feedback=feedback, checks=_checks(s, path))
+                          feedback_kind=kind, feedback=feedback, checks=_checks(s, path), base=pr.base_ref)
         title = issue.title
     else:
         inp = PromptInput(repo=repo, issue=pr.number, title=pr.title, body=pr.body, branch=pr.head_ref,
                           conventions=_conventions(ctx, path), feedback_kind=kind, feedback=feedback,
-                          checks=_checks(s, path))
+                          checks=_checks(s, path), base=pr.base_ref)
     prompt_path = _transcripts(ctx, repo) / f"{run_name}.prompt.md"
     prompt_path.write_text(s.redactor.redact(build_prompt(inp)), encoding="utf-8")
     result, transcript = _execute(s, issue=number or pr.number, branch=pr.head_ref, worktree=path,
@@ -777,6 +788,15 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=result.reason)
         status = "no-change" if result.reason == "agent made no change" else "failed"
         return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
+    if kind == "conflict":
+        sha_new = _commit_resolution(s, path, pr, start_sha, title, result.summary, number)
+        if sha_new is None:
+            reason = "the agent left conflicts unresolved"
+            s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=reason)
+            return CodeResult(status="failed", reason=reason, warnings=tuple(s.warnings), **base)
+        _push(s, path, pr.head_ref, sha_new)
+        s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
+        return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
     what = "review comments" if kind == "review" else "failing checks"
     out = _worktrees_root(ctx) / ".bundles" / repo / run_name
     changed, sha_new = _commit_and_bundle(s, path, start_sha, pr.head_ref, _commit_message(
@@ -789,6 +809,24 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         return CodeResult(status="needs-human", reason=refused.reason, warnings=tuple(s.warnings), **base)
     s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
     return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
+
+
+def _commit_resolution(s: _Session, path: Path, pr: PullRequest, start_sha: str, title: str, summary: str,
+                       issue: int | None) -> str | None:
+    """The merge commit of the agent's resolution, or None (worktree reset) when conflicts remain
+    or no merge was made: a half-resolved merge is never pushed."""
+    base_tip = wt.ref_sha(path, f"refs/remotes/origin/{pr.base_ref}")
+    left = wt.unresolved(path)
+    try:
+        if left or base_tip is None:
+            raise GitFailed(f"unresolved: {', '.join(left[:10])}" if left else f"no origin/{pr.base_ref}")
+        return wt.commit_merge(path, start_sha, base_tip, _commit_message(
+            f"Merge {pr.base_ref} into #{pr.number}: {title}", summary, s.agent, s.backend, issue, pr.number))
+    except GitFailed as exc:
+        s.warn(f"conflict round on PR #{pr.number}: {exc.message}")
+        wt.git_abort_merge(path)
+        wt.reset_clean(path, start_sha)
+        return None
 
 
 def _needs_human(s: _Session, pr: PullRequest, issue: int | None, reason: str) -> None:

@@ -201,3 +201,42 @@ def detached_worktree(root: Path, path: Path, source: str | Path, ref: str, sha:
         _git(root, ["worktree", "add", "-q", "--detach", str(path), sha])
     _git(root, ["update-ref", "-d", f"refs/agentops/look/{sha}"], check=False)
     return path
+
+
+def unresolved(path: Path) -> list[str]:
+    """Files still in conflict, or still carrying conflict markers, in a worktree after a merge."""
+    out = set(_git(path, ["diff", "--name-only", "--diff-filter=U"])[1].splitlines())
+    untracked = _git(path, ["grep", "-l", "-I", "-E", "--untracked", "-e", "^(<<<<<<<|>>>>>>>) "], check=False)
+    out.update(untracked[1].splitlines() if untracked[0] == 0 else ())
+    return sorted(p for p in out if p)
+
+
+def commit_merge(path: Path, since: str, base: str, message: str) -> str:
+    """Commit a merge of `base` into the branch (the agent resolved it): a real merge commit, so the
+    PR's branch moves forward with no force-push and reviewers keep their history. A merge the
+    agent committed itself is kept as it is."""
+    merging = _git(path, ["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False)[0] == 0
+    if not merging and head(path) != since and is_ancestor(path, base, "HEAD"):
+        return head(path)
+    if not merging:
+        raise GitFailed(f"no merge of {base[:12]} was made in the worktree")
+    if head(path) != since:
+        raise GitFailed("the agent committed in the middle of the merge")
+    _git(path, ["add", "--all"])
+    ident = {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+             "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL}
+    _git(path, ["commit", "--no-verify", "-q", "-m", message], env=ident)
+    return head(path)
+
+
+def is_ancestor(path: Path, a: str, b: str) -> bool:
+    return _git(path, ["merge-base", "--is-ancestor", a, b], check=False)[0] == 0
+
+
+def ref_sha(path: Path, ref: str) -> str | None:
+    code, out, _ = _git(path, ["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], check=False)
+    return out if code == 0 and out else None
+
+
+def git_abort_merge(path: Path) -> None:
+    _git(path, ["merge", "--abort"], check=False)
