@@ -19,6 +19,7 @@ from agentops import proc
 from agentops.agents import Resolved
 from agentops.agents.base import Invocation, Progress, Tracker, Usage
 from agentops.agents.pricing import Prices
+from agentops.git.worktree import BOT_EMAIL, BOT_NAME
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig
 
@@ -82,6 +83,11 @@ def agent_env(env: Mapping[str, str], agent: AgentConfig, resolved: Resolved,
     allow -= set(secret_names) - explicit
     out = proc.scrub_env(env, allow=allow)
     out["GIT_TERMINAL_PROMPT"] = "0"
+    # git refuses a merge (even --no-commit) without an identity; the agent's own git work is
+    # done as agentops (which folds it into its own commit anyway). An identity is not a credential.
+    for role in ("AUTHOR", "COMMITTER"):
+        out.setdefault(f"GIT_{role}_NAME", BOT_NAME)
+        out.setdefault(f"GIT_{role}_EMAIL", BOT_EMAIL)
     return out
 
 

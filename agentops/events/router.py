@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentops.context import Context
+from agentops.domain.claims import NEEDS_HUMAN_LABEL
+from agentops.domain.markers import make_marker
 from agentops.errors import NotFound
 from agentops.github.models import PullRequest
 from agentops.orchestrator import lifecycle
@@ -122,7 +124,7 @@ class Router:
 
     def _conflicts(self, ev: Event, rule: Rule, repo: str, settled: RouteResult) -> RouteResult:
         """After the base moved: every open agent PR that no longer merges gets one round of the
-        pipeline's conflicts agent (one per base/head pair, bounded like every round)."""
+        pipeline's conflicts agent (one per PR head, bounded like every round)."""
         found = self.ctx.github.list_pulls(repo, state="open")
         extra: list[Dispatched] = []
         notes: list[str] = []
@@ -132,8 +134,9 @@ class Router:
             pr = self._pull(repo, listed.number)  # mergeable is only computed on a single PR's read
             if pr is None or pr.mergeable is not False:
                 continue
-            got = self._remediate(ev, rule, repo, pr, "resolve-conflicts", trigger=f"base:{pr.base_sha}",
-                                  round_key=f"{pr.base_sha[:12]}-{pr.head_sha[:12]}")
+            # One round per PR head: the base moving again before the round ran changes nothing,
+            # the agent merges whatever the base is when it runs.
+            got = self._remediate(ev, rule, repo, pr, "resolve-conflicts", trigger=f"base:{pr.base_sha}")
             extra.extend(got.dispatched)
             notes.append(got.message)
         if not notes:
@@ -198,6 +201,31 @@ class Router:
                                f"PR #{pr.number}: the review was dispatched by another router", repo)
         return RouteResult(ev.name, ev.action, rule.handler,
                            f"PR #{pr.number}: review of {pr.head_sha[:12]} dispatched to {reviewer}", repo, (got,))
+
+    def _hand_to_human(self, repo: str, pr: PullRequest, task: int, tried: Sequence[Mapping[str, Any]], mode: str,
+                       limit: int) -> None:
+        """Rounds spent: the PR gets the needs-human label and one comment saying what was tried
+        (found again by its marker, so a replayed event adds nothing)."""
+        if NEEDS_HUMAN_LABEL not in pr.labels:
+            self.ctx.github.add_labels(repo, pr.number, [NEEDS_HUMAN_LABEL])
+        marker = make_marker(NEEDS_HUMAN_LABEL, pr=pr.number)
+        comments = self.ctx.github.list_comments(repo, pr.number)
+        if not any(self.ctx.trust.marker(c.body, c.author, NEEDS_HUMAN_LABEL, pr=pr.number) for c in comments):
+            lines = [f"- round {i}: {r.get('mode')} by `{r.get('agent')}` (trigger `{r.get('trigger') or r.get('key')}`)"
+                     for i, r in enumerate(sorted(tried, key=lambda r: str(r.get("at") or "")), 1)]
+            body = (f"agentops stopped: all {limit} remediation rounds on this pull request are used, and a {mode} "
+                    "round was asked for again. A human needs to take it from here. What was tried:\n\n"
+                    + "\n".join(lines) + f"\n\n{marker}")
+            self.ctx.github.create_comment(repo, pr.number, body, marker=marker)
+
+            def upd(doc: Any) -> None:  # for report: PRs the pipeline handed to a human
+                rec = dict(doc.get(f"pr-{pr.number}") or {})
+                rec.update(pr=pr.number, needs_human=True)
+                doc.put(f"pr-{pr.number}", rec)
+
+            self.ctx.store.update(docs.progress(repo), upd)
+            log_action(self.ctx, agent=None, repo=repo, issue=task, action="rounds-exhausted", result="ok",
+                       details={"pr": pr.number, "mode": mode, "rounds": len(tried)})
 
     def _task_record(self, repo: str, key: str) -> dict[str, Any] | None:
         rec = self.ctx.store.get(docs.TASK_QUEUE, key)
@@ -276,8 +304,8 @@ class Router:
         used = sum(1 for r in rounds.values() if r.get("pr") == pr.number and r.get("mode") != REVIEW_MODE)
         limit = self.ctx.config.code.max_rounds
         if used >= limit:
-            log_action(self.ctx, agent=None, repo=repo, issue=task, action="rounds-exhausted", result="ok",
-                       details={"pr": pr.number, "mode": mode, "rounds": used})
+            self._hand_to_human(repo, pr, task, [r for r in rounds.values() if r.get("pr") == pr.number
+                                                 and r.get("mode") != REVIEW_MODE], mode, limit)
             return RouteResult(ev.name, ev.action, rule.handler,
                                f"PR #{pr.number}: {used} of {limit} rounds used; no more (needs a human)", repo)
         agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")

@@ -88,6 +88,7 @@ def test_agent_env_drops_tokens_unless_allowed() -> None:
     claude = Resolved(BACKENDS["claude"], "/bin/claude")
     # A configured secret stays out even though the backend would pass it by default.
     out = agent_env(env, agent, claude, secret_names=("ANTHROPIC_API_KEY",))
-    assert set(out) == {"PATH", "DEPLOY_TOKEN", "MY_CONF", "GIT_TERMINAL_PROMPT"}
+    identity = {f"GIT_{r}_{k}" for r in ("AUTHOR", "COMMITTER") for k in ("NAME", "EMAIL")}
+    assert set(out) == {"PATH", "DEPLOY_TOKEN", "MY_CONF", "GIT_TERMINAL_PROMPT", *identity}
     out2 = agent_env(env, agent, claude)
     assert "ANTHROPIC_API_KEY" in out2 and "GH_TOKEN" not in out2
