@@ -324,13 +324,13 @@ def _untrusted_git(s: _Session, worktree: Path, *args: str, writable: tuple[Path
 
 
 def _commit_and_bundle(s: _Session, worktree: Path, since: str, branch: str, message: str, out: Path,
-                       trailer: str | None) -> tuple[bool, str]:
+                       trailer: str | None, merge: str | None = None) -> tuple[bool, str]:
     """(changed, head): one agentops commit of the agent's work and a bundle of it in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     msg = out / "commit-message.txt"
     msg.write_text(message, encoding="utf-8")
     args = ["commit", "--worktree", str(worktree), "--since", since, "--branch", branch, "--message-file", str(msg),
-            "--bundle", str(out / BUNDLE_GIT)]
+            "--bundle", str(out / BUNDLE_GIT), *(["--merge", merge] if merge else [])]
     found = _untrusted_git(s, worktree, *args, *(["--trailer", trailer] if trailer else []), writable=(out,))
     head = str(found.get("sha") or "")
     if not re.fullmatch(r"[0-9a-f]{40}", head):
@@ -788,19 +788,20 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=result.reason)
         status = "no-change" if result.reason == "agent made no change" else "failed"
         return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
-    if kind == "conflict":
-        sha_new = _commit_resolution(s, path, pr, start_sha, title, result.summary, number)
-        if sha_new is None:
-            reason = "the agent left conflicts unresolved"
-            s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=reason)
-            return CodeResult(status="failed", reason=reason, warnings=tuple(s.warnings), **base)
-        _push(s, path, pr.head_ref, sha_new)
-        s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
-        return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
-    what = "review comments" if kind == "review" else "failing checks"
+    what = {"review": "Address review comments on", "ci": "Address failing checks on",
+            "conflict": f"Merge {pr.base_ref} into"}[kind]
     out = _worktrees_root(ctx) / ".bundles" / repo / run_name
-    changed, sha_new = _commit_and_bundle(s, path, start_sha, pr.head_ref, _commit_message(
-        f"Address {what} on #{pr.number}: {title}", result.summary, agent, s.backend, number, pr.number), out, None)
+    merge = _mirror(s).rev_parse(f"refs/remotes/origin/{pr.base_ref}") if kind == "conflict" else None
+    try:
+        changed, sha_new = _commit_and_bundle(s, path, start_sha, pr.head_ref, _commit_message(
+            f"{what} #{pr.number}: {title}", result.summary, agent, s.backend, number, pr.number), out, None, merge)
+    except AgentOpsError as exc:
+        if kind != "conflict":
+            raise
+        # A half-resolved merge is never pushed: the round failed, the worktree goes back.
+        s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=exc.message)
+        _untrusted_git(s, path, "reset", "--worktree", str(path), "--sha", start_sha)
+        return CodeResult(status="failed", reason=exc.message, warnings=tuple(s.warnings), **base)
     if not changed:
         return CodeResult(status="no-change", reason="agent made no change", warnings=tuple(s.warnings), **base)
     hits, _pushed = _ship(s, pr.head_ref, start_sha, sha_new, out / BUNDLE_GIT)
@@ -809,24 +810,6 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         return CodeResult(status="needs-human", reason=refused.reason, warnings=tuple(s.warnings), **base)
     s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
     return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
-
-
-def _commit_resolution(s: _Session, path: Path, pr: PullRequest, start_sha: str, title: str, summary: str,
-                       issue: int | None) -> str | None:
-    """The merge commit of the agent's resolution, or None (worktree reset) when conflicts remain
-    or no merge was made: a half-resolved merge is never pushed."""
-    base_tip = wt.ref_sha(path, f"refs/remotes/origin/{pr.base_ref}")
-    left = wt.unresolved(path)
-    try:
-        if left or base_tip is None:
-            raise GitFailed(f"unresolved: {', '.join(left[:10])}" if left else f"no origin/{pr.base_ref}")
-        return wt.commit_merge(path, start_sha, base_tip, _commit_message(
-            f"Merge {pr.base_ref} into #{pr.number}: {title}", summary, s.agent, s.backend, issue, pr.number))
-    except GitFailed as exc:
-        s.warn(f"conflict round on PR #{pr.number}: {exc.message}")
-        wt.git_abort_merge(path)
-        wt.reset_clean(path, start_sha)
-        return None
 
 
 def _needs_human(s: _Session, pr: PullRequest, issue: int | None, reason: str) -> None:

@@ -3,9 +3,10 @@ run in the agent's own sandbox (agentops.proc.untrusted_argv), because the workt
 attributes are the agent's: `git add` may run a filter it planted, and nothing that runs may be
 near a credential or outlive the sandbox.
 
-    commit --worktree W --since SHA --branch B --message-file F --bundle OUT [--trailer T]
+    commit --worktree W --since SHA --branch B --message-file F --bundle OUT [--trailer T] [--merge BASE]
         one commit of everything changed since SHA (unless already made), then a git bundle of
-        refs/heads/B with SHA as its prerequisite; prints {"changed": bool, "sha": ...}
+        refs/heads/B with SHA as its prerequisite; prints {"changed": bool, "sha": ...}. With
+        --merge, the merge of BASE the agent resolved is committed as a merge commit instead.
     reset --worktree W --sha SHA
         drop every edit and commit since SHA
 """
@@ -27,8 +28,14 @@ def _commit(a: argparse.Namespace) -> dict[str, object]:
     head = wt.head(path)
     if not wt.changed_since(path, a.since):
         return {"changed": False, "sha": head}
-    if wt.is_dirty(path) or head == a.since or not (a.trailer and wt.has_trailer(path, a.trailer)):
-        head = wt.commit_all(path, a.since, Path(a.message_file).read_text(encoding="utf-8"))
+    message = Path(a.message_file).read_text(encoding="utf-8")
+    if a.merge:  # a conflict round: a real merge commit of the base, only when nothing is left unresolved
+        left = wt.unresolved(path)
+        if left:
+            raise AgentOpsError(f"conflicts left unresolved in {', '.join(left[:10])}")
+        head = wt.commit_merge(path, a.since, a.merge, message)
+    elif wt.is_dirty(path) or head == a.since or not (a.trailer and wt.has_trailer(path, a.trailer)):
+        head = wt.commit_all(path, a.since, message)
     res = git(["bundle", "create", "-q", str(Path(a.bundle).resolve()), f"refs/heads/{a.branch}", f"^{a.since}"],
               cwd=path)
     if not res.ok:
@@ -43,6 +50,7 @@ def main(argv: list[str]) -> int:
     for flag in ("--worktree", "--since", "--branch", "--message-file", "--bundle"):
         c.add_argument(flag, required=True)
     c.add_argument("--trailer")
+    c.add_argument("--merge", help="base sha merged in: commit a merge, refuse unresolved conflicts")
     r = sub.add_parser("reset")
     r.add_argument("--worktree", required=True)
     r.add_argument("--sha", required=True)

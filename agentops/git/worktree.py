@@ -232,11 +232,3 @@ def commit_merge(path: Path, since: str, base: str, message: str) -> str:
 def is_ancestor(path: Path, a: str, b: str) -> bool:
     return _git(path, ["merge-base", "--is-ancestor", a, b], check=False)[0] == 0
 
-
-def ref_sha(path: Path, ref: str) -> str | None:
-    code, out, _ = _git(path, ["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], check=False)
-    return out if code == 0 and out else None
-
-
-def git_abort_merge(path: Path) -> None:
-    _git(path, ["merge", "--abort"], check=False)

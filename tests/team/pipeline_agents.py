@@ -1,5 +1,6 @@
 """Fake author and reviewer CLIs for the pipeline e2e (command backend): small programs that act
-on the prompt agentops gives them, as a real agent would, inside their worktree."""
+on the prompt agentops gives them, as a real agent would, inside their worktree (the only place
+their sandbox lets them write; the prompts they got are kept by agentops in state/)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ import json, os, re, subprocess, sys
 from pathlib import Path
 
 prompt = Path(sys.argv[1]).read_text()
-here = Path(__file__).parent
-with (here / "author.log").open("a") as fh:
-    fh.write(json.dumps({"prompt": prompt}) + "\n")
 name = next((n for n in ("add", "mul", "div", "dup") if f"[{n}]" in prompt), "misc")
 
 
@@ -23,9 +21,7 @@ def git(*args):
 
 if "resolving merge conflicts" in prompt:
     base = re.search(r"git merge --no-commit --no-ff (\S+)`", prompt).group(1)
-    merged = git("merge", "--no-commit", "--no-ff", base)
-    with (here / "author.log").open("a") as fh:
-        fh.write(json.dumps({"merge": merged.returncode, "out": merged.stdout + merged.stderr}) + "\n")
+    git("merge", "--no-commit", "--no-ff", base)
     for f in git("diff", "--name-only", "--diff-filter=U").stdout.split():
         theirs = git("show", f"{base}:{f}").stdout.splitlines()
         ours = git("show", f"HEAD:{f}").stdout.splitlines()
@@ -52,8 +48,6 @@ import json, sys
 from pathlib import Path
 
 prompt = Path(sys.argv[1]).read_text()
-with (Path(__file__).parent / "reviewer.log").open("a") as fh:
-    fh.write(json.dumps({"prompt": prompt}) + "\n")
 diff = prompt.split("Diff:", 1)[1]
 missing = "+++ b/add.py" in diff and "+++ b/test_add.py" not in diff
 verdict = {"verdict": "request_changes" if missing else "approve",

@@ -34,7 +34,6 @@ import json, os, sys
 from pathlib import Path
 prompt = Path(sys.argv[1]).read_text()
 mode = (Path(__file__).parent / "mode").read_text().strip()
-Path(__file__).parent.joinpath("seen.txt").write_text(prompt)
 if mode == "garbage":
     Path(".agentops").mkdir(exist_ok=True)
     Path(".agentops/verdict.json").write_text("{not json")
@@ -101,7 +100,8 @@ def test_a_change_request_is_a_real_review_with_line_comments(setup: dict[str, A
     assert "Fixes # 1" in reviews[0].body  # the agent's text cannot close an issue
     comments = s["gh"].list_review_comments(REPO, pr)
     assert [(c.path, c.line, c.body) for c in comments] == [("calc.py", 2, "please add a test for this")]
-    prompt = (s["tools"] / "seen.txt").read_text()
+    [saved] = (s["checkout"] / "state").rglob("*review*.prompt.md")
+    prompt = saved.read_text()
     assert "a test covers add" in prompt and "+    return a + b" in prompt  # criteria and diff, as data
     # Replayed: nothing new.
     again = review.run(review.ReviewOptions(pr=pr, repo=REPO), _ctx(s))
