@@ -18,7 +18,9 @@ def work(
     json: JsonOpt = False,
 ) -> None:
     """The worker loop; SIGTERM/SIGINT release the current claim before exiting."""
+    from agentops import proc
     from agentops.commands import work as work_cmd
+    proc.shed_credentials()  # agents run below: no credential stays in this process's environ
     ctx = make_context(json_mode=json, repo=repo)
 
     def render(r: work_cmd.WorkResult) -> int | None:
