@@ -177,7 +177,7 @@ class Context:
         if "trust" not in self._cache:
             from agentops.github.trust import GitHubTrust
 
-            self._cache["trust"] = GitHubTrust(self.github)
+            self._cache["trust"] = GitHubTrust(self.github, also=self.config.claims.identities)
         trust: GitHubTrust = self._cache["trust"]
         return trust
 

@@ -149,6 +149,10 @@ class ClaimsConfig:
     approval_label: str = "agentops:approved"
     max_attempts: int = bounded(3, ge=1)
     backoff_minutes: int = bounded(15, ge=0)
+    # Other logins that are agentops too, when workers run under different identities (the App's
+    # `<slug>[bot]` in Actions, a developer's token in a Codespace): markers those logins wrote count
+    # as agentops's own, so their claims are seen (no double claim across identities).
+    identities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

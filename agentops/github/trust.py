@@ -21,8 +21,10 @@ T = TypeVar("T")
 
 
 class GitHubTrust:
-    def __init__(self, gh: GitHubPort) -> None:
+    def __init__(self, gh: GitHubPort, *, also: Iterable[str] = ()) -> None:
+        """`also`: further logins that are agentops (configured `claims.identities`)."""
         self._gh = gh
+        self._also = tuple(also)
         self._me: Authors | None = None
         self._permissions: dict[tuple[str, str], str] = {}
         self._events: dict[tuple[str, int], list[LabelEvent]] = {}
@@ -36,7 +38,7 @@ class GitHubTrust:
         with self._lock:
             if self._me is not None:
                 return self._me
-        me = Authors.of([self._gh.whoami().login])
+        me = Authors.of([self._gh.whoami().login, *self._also])
         with self._lock:
             self._me = me
         return me
@@ -46,7 +48,7 @@ class GitHubTrust:
         if login:
             with self._lock:
                 if self._me is None:
-                    self._me = Authors.of([login])
+                    self._me = Authors.of([login, *self._also])
 
     def marker(self, text: str | None, author: str | None, kind: str, **want: object) -> Marker | None:
         """The marker of `kind` on an object only when agentops wrote the object."""
