@@ -9,6 +9,7 @@ PRs conditionally (ETag) and asks for reviews only of agent PRs updated since th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +73,43 @@ class PublishResult:
 
 
 @dataclass(frozen=True)
+class TaskTotals:
+    """Tasks finished in the window, from the live queue and the archive (state/archive/)."""
+
+    completed_in_window: int = 0
+    from_archive: int = 0
+
+
+@dataclass(frozen=True)
 class ReportResult:
     report: FullReport
     markdown: str
     pr_sync: tuple[PrSync, ...]
     published: PublishResult | None = None
+    tasks: TaskTotals = TaskTotals()
+
+
+def task_totals(store: Any, window: Window, in_scope: Callable[[dict[str, Any]], bool]) -> TaskTotals:
+    """Finished tasks last changed inside the window. Old ones live in the monthly archive, which
+    is streamed from the window's first month on (earlier months are never opened)."""
+    from agentops.orchestrator.records import is_task_key
+    from agentops.state import docs
+    from agentops.state.schema import format_ts
+
+    start, end = format_ts(window.start), format_ts(window.end)
+
+    def counts(key: str, data: Any, stamp: str) -> bool:
+        return (is_task_key(key) and isinstance(data, dict) and start <= stamp < end and in_scope(data)
+                and (data.get("completed") is True or data.get("status") == "done"))
+
+    live = {k for k, r in store.load(docs.TASK_QUEUE).raw().items()
+            if not r.get("deleted") and counts(k, r["data"], str(r["updated_at"]))}
+    archived: set[str] = set()
+    for line in store.iter_archive(docs.TASKS_ARCHIVE, from_month=start):
+        key = str(line.get("key"))
+        if key not in live and counts(key, line.get("data"), str(line.get("updated_at", ""))):
+            archived.add(key)
+    return TaskTotals(len(live) + len(archived), len(archived))
 
 
 def run(options: ReportOptions, ctx: Context) -> ReportResult:
@@ -163,7 +196,7 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
 
         store.put(docs.METRICS, "latest", to_jsonable(report))
     published = _publish(ctx, options, markdown, now) if options.publish else None
-    return ReportResult(report, markdown, tuple(syncs), published)
+    return ReportResult(report, markdown, tuple(syncs), published, task_totals(store, window, in_scope))
 
 
 def json_document(result: ReportResult) -> Any:

@@ -339,6 +339,17 @@ class Store:
 
         return self.update(doc, pick)
 
+    def iter_archive(self, prefix: str, *, from_month: str = "") -> Iterator[dict[str, Any]]:
+        """Stream the archive lines of `prefix` ({"key", "data", "updated_at", "writer"}), oldest
+        month first, skipping the months before `from_month` ("YYYY-MM") unread. A key can
+        appear more than once (a re-archived record): callers keep the newest."""
+        folder = self.root / docs.ARCHIVE_DIR
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob(f"{prefix}-*.jsonl")):
+            if path.stem[len(prefix) + 1:] >= from_month[:7]:
+                yield from logs.read_events(path, None, self.warn)
+
     def read_archive(self, prefix: str) -> dict[str, dict[str, Any]]:
         """Every archived record of `prefix` (key -> data), the newest copy of a key winning."""
         best: dict[str, tuple[str, dict[str, Any]]] = {}
