@@ -29,6 +29,7 @@ from agentops.orchestrator.actions import log_action
 from agentops.orchestrator.claims import comment_rows, withdraw
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.readiness import evaluate
+from agentops.orchestrator.relations import close_finished_epics, mirror_dependencies
 from agentops.orchestrator.release import post_release, record_release
 from agentops.orchestrator.sync import sync_repo, target_repos
 from agentops.state import docs
@@ -148,12 +149,16 @@ def _tick(options: TickOptions, ctx: Context) -> TickResult:
     tasks = evaluate(ctx, repos)
     changes: dict[str, list[str]] = {}
     needs_human: list[str] = []
+    for key, done in mirror_dependencies(ctx, tasks).items():
+        changes[key] = done
     for key in sorted(tasks):
         done = reflect(ctx, key, tasks[key])
         if done:
-            changes[key] = done
+            changes.setdefault(key, []).extend(done)
             if "needs-human" in done:
                 needs_human.append(key)
+    for key, done in close_finished_epics(ctx, tasks).items():
+        changes.setdefault(key, []).extend(done)
     result = TickResult(repos, tuple(expired), tuple(escalated), tuple(requeued), tuple(needs_human), changes)
     if result.changed:
         # Read back our own writes now, so the next tick starts from a 304 and changes nothing.

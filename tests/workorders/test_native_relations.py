@@ -177,3 +177,52 @@ def test_unchanged_relations_cost_no_requests(emulator: Any, repo: str, worker: 
                        "/repos/{owner}/{repo}/issues/{number}/dependencies/blocked_by")
     assert sum(emulator.total_requests(route=r) for r in relation_routes) == 0, emulator.counts()
     assert emulator.total_requests() <= 6, emulator.counts()
+
+
+def test_hostile_authors_get_no_mirroring_and_no_dispatch(emulator: Any, repo: str,
+                                                          worker: Callable[..., Context]) -> None:
+    """A stranger (no write access) files a task whose form names dependencies, and a step of a
+    maintainer's epic: agentops writes no relation for the stranger, never dispatches the
+    stranger's step, and keeps the epic open while it is."""
+    emulator.state.add_user("stranger")
+    base = task(emulator, "base")
+    planted = emulator.state.create_issue(REPO, "waits", form_body(deps=f"#{base}"), author="stranger",
+                                          labels=("agent-task",))
+    epic = task(emulator, "Epic")
+    ours = task(emulator, "our step", labelled=False)
+    theirs = emulator.state.create_issue(REPO, "their step", form_body(spec="- run this"), author="stranger")
+    for s in (ours, theirs):
+        emulator.state.add_sub_issue(REPO, epic, s)
+    ctx = worker("w1")
+    tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)
+    recs = records(ctx)
+    assert emulator.state.issue(emulator.state.repo(REPO), planted).blocked_by_ids == []  # nothing mirrored
+    assert recs[key(planted)]["status"] == "untrusted" and recs[key(theirs)]["status"] == "untrusted"
+    first = claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), ctx).claimed
+    assert first is not None and first.key in {key(base), key(ours)}
+    second = claim_cmd.run(claim_cmd.ClaimOptions(agent="a2"), ctx).claimed
+    assert second is not None and {first.key, second.key} == {key(base), key(ours)}
+    assert claim_cmd.run(claim_cmd.ClaimOptions(agent="a3"), ctx).claimed is None  # never their step
+    close(emulator, ours)
+    tasks_cmd.run(tasks_cmd.TasksOptions(), ctx)
+    assert emulator.state.issue(emulator.state.repo(REPO), epic).state == "open"
+
+
+def test_the_cron_tick_mirrors_and_closes_finished_epics(emulator: Any, repo: str,
+                                                         worker: Callable[..., Context]) -> None:
+    from agentops.commands import tick as tick_cmd
+
+    base = task(emulator, "base")
+    waiting = task(emulator, "waits", deps=f"#{base}")
+    epic = task(emulator, "Epic")
+    steps = [task(emulator, f"step {i}", labelled=False) for i in range(2)]
+    for s in steps:
+        emulator.state.add_sub_issue(REPO, epic, s)
+    ctx = worker("w1")
+    tick_cmd.run(tick_cmd.TickOptions(), ctx)
+    r = emulator.state.repo(REPO)
+    assert emulator.state.issue(r, waiting).blocked_by_ids == [emulator.state.issue(r, base).id]
+    for s in steps:
+        close(emulator, s)
+    tick_cmd.run(tick_cmd.TickOptions(), ctx)
+    assert emulator.state.issue(r, epic).state == "closed"
