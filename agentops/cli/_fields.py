@@ -16,6 +16,7 @@ FIELDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "status": ("agentops.commands.status:StatusResult", ()),
     "tasks": ("agentops.commands.tasks:TasksResult", ()),
     "plan": ("agentops.commands.plan:PlanResult", ()),
+    "play": ("agentops.commands.play:PlayResult", ()),
     "claim": ("agentops.commands.claim:ClaimResult", ()),
     "release": ("agentops.commands.release:ReleaseResult", ()),
     "work": ("agentops.commands.work:WorkResult", ()),

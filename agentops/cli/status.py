@@ -21,10 +21,11 @@ def status_cmd(json: JsonOpt = False) -> None:
         # Fits 80 columns: the issue number and the start of the title always show; the rest is cut.
         shown = r.tasks[:50]
         names = short_keys((t["key"] for t in shown), 16)
+        # The pipeline stage says more than the raw status (which the title's counts and --json keep).
         out.table(f"Task queue ({counts})", [Col("#", width=16, justify="right"), Col("title", grow=True, min_width=12),
-                                            Col("status", width=11), Col("prio", width=8), Col("agent", width=9),
+                                            Col("stage", width=14), Col("prio", width=6), Col("agent", width=9),
                                             Col("lease", width=9)],
-                  [[names[t["key"]], t["title"], t["status"], t["priority"] or "", t["agent"] or "",
+                  [[names[t["key"]], t["title"], t["stage"], t["priority"] or "", t["agent"] or "",
                     cmd.age(t["lease_expires"], now)] for t in shown])
         if len(r.tasks) > len(shown):
             out.info(f"... and {len(r.tasks) - len(shown)} more (agentops status --json lists them all)")

@@ -34,19 +34,19 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     tasks = []
     counts: dict[str, int] = {}
     from agentops.domain.taskkey import natural_key
+    from agentops.orchestrator.backlog import backlog_rows
 
     active: dict[str, int] = {}
-    for key, rec in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0])):
-        if not _is_task_key(key):  # the queue also holds `tasks`' sync bookkeeping
-            continue
+    # The queue also holds `tasks`' sync bookkeeping.
+    queue = {k: v for k, v in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0]))
+             if _is_task_key(k)}
+    for row in backlog_rows(ctx, queue):
+        rec = queue[row.key]
         status = str(rec.get("status", "unknown"))
         counts[status] = counts.get(status, 0) + 1
         claim: dict[str, Any] = rec["claim"] if isinstance(rec.get("claim"), dict) else {}
-        sent: dict[str, Any] = rec["dispatch"] if isinstance(rec.get("dispatch"), dict) else {}
-        tasks.append({"key": key, "status": status, "title": rec.get("title", ""),
-                      "priority": rec.get("priority"),
-                      "agent": claim.get("agent") or (sent.get("agent") if status == "dispatched" else None)
-                      or rec.get("agent"),
+        tasks.append({"key": row.key, "status": status, "stage": row.stage, "title": rec.get("title", ""),
+                      "priority": rec.get("priority"), "agent": row.agent, "pr": row.pr, "rounds": row.rounds,
                       "lease_expires": claim.get("expires"), "worker": claim.get("worker")})
         if claim.get("agent") and rec.get("state") == "open":
             active[claim["agent"]] = active.get(claim["agent"], 0) + 1

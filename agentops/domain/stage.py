@@ -27,7 +27,7 @@ def stage_of(task: Mapping[str, Any], pr: Mapping[str, Any] | None, *, review_ag
     if task.get("completed") or status in ("done", "completed", "closed") or task.get("state") == "closed":
         return "done"
     if pr is None or not pr.get("number"):
-        if status == "claimed":
+        if status in ("claimed", "dispatched"):  # dispatched: the author's run was asked for
             return "authoring"
         return "blocked" if status == "blocked" else "queued"
     running = [r for r in pr.get("rounds_log") or () if isinstance(r, Mapping) and not r.get("finished")]

@@ -100,6 +100,7 @@ def issue(data: Json, repo: str | None = None) -> Issue:
         sub_issues_completed=_count(data, "sub_issues_summary", "completed"),
         blocked_by_total=_count(data, "issue_dependencies_summary", "total_blocked_by"),
         blocked_by_open=_count(data, "issue_dependencies_summary", "blocked_by"),
+        milestone=_milestone(data.get("milestone")),
     )
 
 
@@ -116,6 +117,11 @@ def _count(data: Json, summary: str, field: str) -> int:
     block = data.get(summary)
     value = block.get(field) if isinstance(block, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _milestone(data: object) -> str | None:
+    title = data.get("title") if isinstance(data, dict) else None
+    return title if isinstance(title, str) else None
 
 
 def comment(data: Json) -> Comment:

@@ -57,6 +57,7 @@ class Issue:
     sub_issues_completed: int = 0
     blocked_by_total: int = 0
     blocked_by_open: int = 0
+    milestone: str | None = None  # its title
 
     @property
     def key(self) -> str:

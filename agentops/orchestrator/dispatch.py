@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,13 +112,16 @@ def dispatch_order(tasks: Mapping[str, Mapping[str, Any]], records: Mapping[str,
     return sorted(tasks, key=lambda k: (wave.get(k, 0), rank[k]))
 
 
-def dispatch_ready(ctx: Context, repo: str, tasks: Mapping[str, Mapping[str, Any]]) -> DispatchReport:
-    """Dispatch the ready tasks of `repo` (as evaluated) up to the free parallelism."""
+def dispatch_ready(ctx: Context, repo: str, tasks: Mapping[str, Mapping[str, Any]], *,
+                   only: Collection[str] | None = None) -> DispatchReport:
+    """Dispatch the ready tasks of `repo` (as evaluated) up to the free parallelism; with `only`,
+    just those of them (every task in flight still counts against the parallelism)."""
     cfg = ctx.config.dispatch
     mine = {k: t for k, t in tasks.items() if str(t.get("repo", "")).lower() == repo.lower()}
     busy = in_flight(mine)
     slots = cfg.max_parallel - len(busy)
-    ready = {k: t for k, t in mine.items() if t.get("status") == "ready" and not pending(t)}
+    ready = {k: t for k, t in mine.items() if t.get("status") == "ready" and not pending(t)
+             and (only is None or k in only)}
     if slots <= 0 or not ready:
         return DispatchReport((), tuple(sorted(ready)), len(busy), max(0, slots))
     records = ctx.store.records(docs.TASK_QUEUE)

@@ -46,7 +46,8 @@ def task_from_issue(issue: Issue, old: Mapping[str, Any] | None, known_agents: S
     rec.update({
         "kind": "task", "repo": issue.repo, "number": issue.number, "title": issue.title,
         "author": issue.author, "author_association": issue.author_association,
-        "labels": sorted(issue.labels), "state": issue.state, "html_url": issue.html_url,
+        "labels": sorted(issue.labels), "milestone": issue.milestone, "state": issue.state,
+        "html_url": issue.html_url,
         "created_at": iso(issue.created_at) if issue.created_at else None,
         "issue_updated_at": iso(issue.updated_at) if issue.updated_at else None,
         "from_form": order.from_form, "agent": order.agent, "capabilities": list(order.capabilities),

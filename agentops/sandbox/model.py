@@ -116,6 +116,7 @@ class Issue:
     labels: list[str] = field(default_factory=list)  # label names, in the order added
     assignees: list[str] = field(default_factory=list)
     locked: bool = False
+    milestone: str | None = None  # the milestone's title (numbered per repository in Repo.milestones)
     comments: list[Comment] = field(default_factory=list)
     pull: PullData | None = None
     events: list[IssueEvent] = field(default_factory=list)
@@ -258,6 +259,7 @@ class Repo:
     reruns: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # check run id -> annotations
     dispatches: list[Dispatch] = field(default_factory=list)
+    milestones: dict[str, int] = field(default_factory=dict)  # title -> number
     actions_secrets: dict[str, ActionsSetting] = field(default_factory=dict)  # key: upper-cased name
     actions_variables: dict[str, ActionsSetting] = field(default_factory=dict)
     dependabot_enabled: bool = True

@@ -142,6 +142,22 @@ def parent_url(state: State, base: str, issue: Issue) -> str | None:
     return None if pair is None else f"{base}/repos/{pair[0].full_name}/issues/{pair[1].number}"
 
 
+def milestone_json(state: State, base: str, repo: Repo, title: str | None) -> dict[str, Any] | None:
+    if title is None or title not in repo.milestones:
+        return None
+    number = repo.milestones[title]
+    api = f"{base}/repos/{repo.full_name}/milestones/{number}"
+    issues = [i for i in repo.issues.values() if i.milestone == title and i.pull is None]
+    owner = user_json(base, state.user(repo.owner))
+    return {"url": api, "html_url": f"{base}/{repo.full_name}/milestone/{number}", "labels_url": f"{api}/labels",
+            "id": repo.id * 1000 + number, "node_id": f"MI_{repo.id}_{number}", "number": number, "state": "open",
+            "title": title, "description": None, "creator": owner,
+            "open_issues": sum(1 for i in issues if i.state == "open"),
+            "closed_issues": sum(1 for i in issues if i.state == "closed"),
+            "created_at": iso(repo.created_at), "updated_at": iso(repo.updated_at), "closed_at": None,
+            "due_on": None}
+
+
 def issue_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}/issues/{issue.number}"
     html = f"{base}/{repo.full_name}/{'pull' if issue.pull else 'issues'}/{issue.number}"
@@ -153,7 +169,8 @@ def issue_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, A
         "node_id": f"I_{issue.id}", "number": issue.number, "title": issue.title,
         "user": user_json(base, state.user(issue.author)), "labels": labels, "state": issue.state,
         "locked": issue.locked, "assignee": assignees[0] if assignees else None, "assignees": assignees,
-        "milestone": None, "comments": len(issue.comments), "created_at": iso(issue.created_at),
+        "milestone": milestone_json(state, base, repo, issue.milestone), "comments": len(issue.comments),
+        "created_at": iso(issue.created_at),
         "updated_at": iso(issue.updated_at), "closed_at": iso(issue.closed_at),
         "author_association": state.author_association(repo, issue.author), "active_lock_reason": None,
         "body": issue.body, "closed_by": user_ref(state, base, issue.closed_by),

@@ -240,10 +240,13 @@ class State:
 
     def create_issue(self, full_name: str, title: str, body: str = "", *, author: str = DEFAULT_USER,
                      labels: Iterable[str] = (), assignees: Iterable[str] = (), state: str = "open",
-                     created_at: dt.datetime | None = None) -> int:
+                     created_at: dt.datetime | None = None, milestone: str | None = None) -> int:
         with self.lock:
             repo = self.repo(full_name)
             issue = self.new_issue(repo, title, body, author, created_at)
+            if milestone is not None:
+                repo.milestones.setdefault(milestone, len(repo.milestones) + 1)
+                issue.milestone = milestone
             self.set_labels(repo, issue, labels, author, replace=True)
             issue.updated_at = issue.created_at
             issue.assignees = [self.user(a).login for a in assignees]
