@@ -79,6 +79,6 @@ def test_status_shows_each_tasks_stage(tmp_path: Path) -> None:
     res = agentops(tmp_path, "status")
     assert res.returncode == 0, res.stderr
     lines = res.stderr.splitlines()
-    assert all(len(line) <= 80 for line in lines), "\n".join(lines)
+    assert all(len(line) <= 80 for line in lines if line[:1] in "┏┃┡│└"), res.stderr  # the tables
     for n, stage in WANT.items():
         assert any(f"#{n} │" in line and stage in line for line in lines), (n, stage, res.stderr)
