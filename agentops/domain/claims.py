@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from agentops.domain import timeutil
 from agentops.domain.approval import WRITE_PERMISSIONS, ApprovalVerdict
+from agentops.domain.closing import neutralise
 from agentops.domain.markers import Authors, find_marker, make_marker
 from agentops.domain.timeutil import parse_time as parse_iso
 
@@ -63,7 +64,8 @@ def release_marker(claim: ClaimInfo, *, by: str, reason: str) -> str:
 
 
 def release_body(claim: ClaimInfo, *, by: str, reason: str, detail: str = "") -> str:
-    extra = f" {detail}" if detail else ""
+    # The detail may quote an agent's summary: copied text, made inert.
+    extra = f" {neutralise(detail)}" if detail else ""
     return f"{release_marker(claim, by=by, reason=reason)}\nReleased the claim of agent `{claim.agent}` ({reason}).{extra}"
 
 

@@ -30,3 +30,11 @@ def defuse(text: str) -> str:
 def closing_references(text: str) -> list[str]:
     """The references a closing keyword in `text` points at (`#5`, `o/r#5`, an issue URL)."""
     return [m.group(4) + m.group(5) for m in CLOSING_RE.finditer(text or "")]
+
+
+def neutralise(text: str) -> str:
+    """Copied text made inert before agentops writes it into its own object: no HTML comment can
+    open in it (`<!--` becomes `< !--`), so no agentops marker rides in on it (a marker inside our
+    own comment or issue would count as ours), and its closing keywords are defused. Also inside
+    code fences: agentops's marker parser does not know about fences."""
+    return defuse((text or "").replace("<!--", "< !--"))

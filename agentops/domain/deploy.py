@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from agentops.domain.closing import neutralise
 from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import iso, parse_time
 from agentops.settings import FreezeWindow, HealthCheckConfig
@@ -334,6 +335,7 @@ class IncidentFacts:
 
 
 def _fence(text: str) -> str:
+    text = neutralise(text)  # deploy output is copied text: no marker or closing keyword rides in
     longest = max((len(m.group(0)) for m in re.finditer(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}text\n{text.rstrip()}\n{ticks}"

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentops.context import Context
 from agentops.domain.claims import NEEDS_HUMAN_LABEL, iso
+from agentops.domain.closing import neutralise
 from agentops.domain.markers import make_marker
 from agentops.errors import NotFound
 from agentops.github.models import PullRequest
@@ -163,7 +164,7 @@ def finish_run(ctx: Context, repo: str, issue: int, agent: str | None, status: s
     from .release import release_claim
 
     rec = ctx.store.get(docs.TASK_QUEUE, f"{repo}#{issue}") or {}
-    said = (summary or "").strip()[:MAX_SUMMARY]
+    said = neutralise((summary or "").strip()[:MAX_SUMMARY])  # the agent's words: no marker, nothing closed
     if status in ("pr-opened", "pr-updated"):
         release_claim(ctx, repo, issue, "completed", detail=f"Pull request #{pr}." if pr else "")
         outcome, why = "completed", status
