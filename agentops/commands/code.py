@@ -361,10 +361,18 @@ def _with_reason(r: AgentRun, reason: str | None) -> AgentRun:
     return replace(r, ok=reason is None, reason=reason)
 
 
+def _title_line(title: str, fallback: str) -> str:
+    """The first line of an issue title as cleaned for copying (zero-width characters and HTML comments
+    removed, closing keywords defused); `fallback` when nothing visible is left (a title of only U+200B)."""
+    lines = clean_untrusted(title, 200).splitlines()
+    first = lines[0].strip() if lines else ""
+    return defuse(first) if first else fallback
+
+
 def _commit_message(title: str, summary: str, agent: AgentConfig, backend: str, issue: int | None,
                     pr: int | None = None) -> str:
     # Copied text: a closing keyword in a commit that lands on the default branch closes issues too.
-    subject = defuse(clean_untrusted(title, 200).splitlines()[0]) if title.strip() else "agentops change"
+    subject = _title_line(title, f"Issue #{issue}" if issue is not None else "agentops change")
     body = defuse(clean_untrusted(summary, 2000))
     trailers = [f"Co-authored-by: {agent.name} ({backend} agent) <agentops+{agent.name}@users.noreply.github.com>"]
     if issue is not None:
@@ -637,8 +645,7 @@ def _open_or_update_pr(s: _Session, issue: Issue, branch: str, acceptance: tuple
         issue=issue.number, summary=str(ex.get("summary") or ""), acceptance=acceptance, agent=s.agent.name,
         backend=s.backend, turns=ex.get("turns"), cost_usd=ex.get("cost_usd"), commit=sha,
         transcript=str(ex.get("transcript") or "")), make_marker("pr", issue=issue.number)))
-    title = (defuse(clean_untrusted(issue.title, 200).splitlines()[0]) if issue.title.strip()
-             else f"Issue #{issue.number}")
+    title = _title_line(issue.title, f"Issue #{issue.number}")
     existing = _find_pr(s, branch, issue.number)
     if existing is not None:
         return gh.update_pull(s.repo, existing.number, body=body), "pr-updated"

@@ -127,6 +127,8 @@ class Heartbeat:
 def run(options: WorkOptions, ctx: Context, engine: Engine | None = None) -> WorkResult:
     run_engine = engine or code_engine
     repo = ctx.repo() if options.repo is None else options.repo
+    if engine is None:
+        _check_agent_installed(ctx, options.agent)
     interval = options.heartbeat_s or max(1.0, ctx.config.claims.lease_minutes * 60 / 3)
     outcomes: list[TaskOutcome] = []
     current: Claimed | None = None
@@ -151,6 +153,19 @@ def run(options: WorkOptions, ctx: Context, engine: Engine | None = None) -> Wor
             return WorkResult(options.agent, tuple(outcomes), "signal", stop.signum)
 
 
+def _check_agent_installed(ctx: Context, name: str) -> None:
+    """Before claiming (a public claim comment, one of the task's attempts): the agent's CLI must be there,
+    as `code` checks before it starts. BadInput (exit 2) naming the executable otherwise."""
+    from agentops.agents import BACKENDS, resolve
+    from agentops.settings import AgentConfig
+
+    agent = ctx.config.agent(name)
+    if agent is None and name in BACKENDS and name != "command":
+        agent = AgentConfig(name=name, backend=name)  # type: ignore[arg-type]
+    if agent is not None:
+        resolve(agent, ctx.env)
+
+
 def _work_one(ctx: Context, engine: Engine, claimed: Claimed, agent: str, interval: float) -> TaskOutcome:
     try:
         with Heartbeat(ctx, claimed.repo, claimed.issue, agent, interval):
@@ -159,8 +174,10 @@ def _work_one(ctx: Context, engine: Engine, claimed: Claimed, agent: str, interv
         release_claim(ctx, claimed.repo, claimed.issue, "abandoned", detail="The code engine is not installed.")
         raise WorkFailed(f"claimed {claimed.key}, but the code engine is not available ({exc}); released it") \
             from None
-    except (AgentOpsError, OSError) as exc:
-        msg = exc.message if isinstance(exc, AgentOpsError) else str(exc)
+    except _Interrupted:
+        raise  # run() releases the claim with reason `signal`
+    except Exception as exc:  # any other failure of one task releases its claim; the loop goes on
+        msg = exc.message if isinstance(exc, AgentOpsError) else f"{type(exc).__name__}: {exc}"
         release_claim(ctx, claimed.repo, claimed.issue, "failed", detail=msg)
         _outcome_log(ctx, agent, claimed, "task-failed", {"reason": msg})
         return TaskOutcome(claimed.key, "error", None, msg, "failed")

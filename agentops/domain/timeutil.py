@@ -33,7 +33,10 @@ def parse_time(value: Any) -> dt.datetime | None:
         return parsed
     if tz is None:
         return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59: garbled like any unparseable time
+        return None
 
 
 def iso(t: dt.datetime, *, timespec: str = "auto") -> str:

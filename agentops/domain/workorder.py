@@ -189,7 +189,7 @@ def parse_deadline(value: str) -> tuple[dt.datetime | None, str | None]:
             d = dt.date.fromisoformat(v)
         except ValueError as exc:
             return None, f"{v!r} is not a valid date ({exc})"
-        return dt.datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=dt.UTC), None
+        return _in_range(dt.datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=dt.UTC), v)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?", v,
                         flags=re.IGNORECASE):
         return None, f"{_short(v)!r} is not an ISO-8601 date or date-time (e.g. 2026-03-31 or 2026-03-31T17:00Z), nor `none`"
@@ -199,7 +199,18 @@ def parse_deadline(value: str) -> tuple[dt.datetime | None, str | None]:
         return None, f"{_short(v)!r} is not a valid date-time ({exc})"
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC), None
+    try:
+        utc = parsed.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last representable moment
+        return None, f"{_short(v)!r} is out of range"
+    return _in_range(utc, v)
+
+
+def _in_range(deadline: dt.datetime, text: str) -> tuple[dt.datetime | None, str | None]:
+    # Year 9999 leaves no room for the date arithmetic done on deadlines (overdue, escalation).
+    if deadline.year >= 9999:
+        return None, f"{_short(text)!r} is out of range (the year must be before 9999)"
+    return deadline, None
 
 
 def parse_dependency(token: str, repo: str) -> str | None:
