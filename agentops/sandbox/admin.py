@@ -5,7 +5,8 @@ server in another process.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, Request, Response, not_found
 from agentops.sandbox.jobs import BLOB_PREFIX, blob_signature, find_job
@@ -31,6 +32,7 @@ def handle_admin(emu: Emulator, req: Request) -> Response:
         allowed = {"method", "path", "status", "count", "retry_after", "latency", "drop", "after_action", "message"}
         if set(data) - allowed:
             raise ApiError(422, f"unknown fault fields {sorted(set(data) - allowed)}")
+        _check_fault(data)
         try:
             fault = emu.faults.add(**data)
         except (TypeError, ValueError) as exc:
@@ -73,3 +75,32 @@ def _job_log_blob(emu: Emulator, req: Request) -> Response:
     if not hmac.compare_digest(req.query.get("sig", ""), blob_signature(emu.state, repo, job)):
         raise ApiError(403, "Signature mismatch")
     return Response(200, job.log.encode("utf-8"), {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def _check_fault(data: dict[str, Any]) -> None:
+    """Field types and ranges: a status of "x" or 999 would otherwise be stored and break the next request."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    status = data.get("status", 502)
+    if status is not None and not (isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599):
+        raise ApiError(422, f"status must be an HTTP status 100-599 or null, got {status!r}")
+    count = data.get("count", 1)
+    if count is not None and not (isinstance(count, int) and not isinstance(count, bool) and count >= 1):
+        raise ApiError(422, f"count must be a positive integer or null, got {count!r}")
+    for name in ("latency", "retry_after"):
+        v = data.get(name)
+        if v is not None and not (number(v) and 0 <= v <= 3600):
+            raise ApiError(422, f"{name} must be a number of seconds 0-3600, got {v!r}")
+    for name in ("method", "path", "message"):
+        v = data.get(name)
+        if v is not None and not isinstance(v, str):
+            raise ApiError(422, f"{name} must be a string, got {v!r}")
+    for name in ("drop", "after_action"):
+        if name in data and not isinstance(data[name], bool):
+            raise ApiError(422, f"{name} must be true or false, got {data[name]!r}")
+    if isinstance(data.get("path"), str):
+        try:
+            re.compile(data["path"])
+        except re.error as exc:
+            raise ApiError(422, f"path is not a regular expression: {exc}") from None

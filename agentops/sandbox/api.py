@@ -54,7 +54,7 @@ class Request:
             return None
         try:
             return json.loads(self.raw_body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands of levels deep
             raise ApiError(400, "Problems parsing JSON") from exc
 
     def json(self) -> dict[str, Any]:

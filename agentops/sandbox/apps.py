@@ -186,7 +186,7 @@ class Apps:
             header = json.loads(_unb64(head_b64))
             claims = json.loads(_unb64(claims_b64))
             signature = _unb64(sig_b64)
-        except (ValueError, binascii.Error):
+        except (ValueError, binascii.Error, RecursionError):
             raise ApiError(401, UNDECODABLE) from None
         if not isinstance(header, dict) or not isinstance(claims, dict) or header.get("alg") != "RS256":
             raise ApiError(401, UNDECODABLE)

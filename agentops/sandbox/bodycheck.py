@@ -112,7 +112,7 @@ def check(method: str, template: str, raw_body: bytes) -> None:
         return
     try:
         value = json.loads(raw_body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
         raise ApiError(400, "Problems parsing JSON") from None
     found = problem(value, entry["schema"], "properties")
     if found:

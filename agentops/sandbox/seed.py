@@ -23,16 +23,24 @@ class SeedError(ValueError):
 
 
 def load_seed_file(path: Path) -> dict[str, Any]:
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedError(f"{path}: cannot read: {exc}") from None
     if path.suffix in (".yml", ".yaml"):
         import yaml
 
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SeedError(f"{path}: not valid YAML: {exc}") from None
+        except RecursionError:
+            raise SeedError(f"{path}: not valid YAML: nested too deeply") from None
     else:
         try:
             data = json.loads(text)
-        except ValueError as exc:
-            raise SeedError(f"{path}: not valid JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise SeedError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise SeedError(f"{path}: a seed file is a mapping with users/orgs/repos/permissions/issues")
     return data
