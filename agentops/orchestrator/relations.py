@@ -198,11 +198,14 @@ def _mirror_one(ctx: Context, t: Mapping[str, Any], dep: str, records: Mapping[s
     """None when GitHub now has the relation; else why it could not be added."""
     repo, number = t["repo"], t["number"]
     blocker_id = int((records.get(dep) or {}).get("issue_id") or 0)
+    if not blocker_id and dep in ctx.trust.missing:  # the readiness check already found it missing this run
+        return "no such issue (or not visible to this token)"
     try:
         if not blocker_id:
             blocker_id = ctx.github.get_issue(*split_key(dep)).id
         added = ctx.github.add_blocked_by(repo, number, blocker_id)
     except NotFound:
+        ctx.trust.missing.add(dep)
         return "no such issue (or not visible to this token)"
     except AgentOpsError as exc:
         return str(exc).splitlines()[0][:200]
