@@ -101,6 +101,14 @@ def show(ctx: Context, result: ReportResult, fmt: str, output: str | None = None
             out.table("Per agent", AGENT_HEADERS, agent_rows(r.agents))
         out.table(f"Weekly trend (last {len(r.agents.trend.week_starts)} weeks)", ("Series", "Trend", "Latest"),
                   terminal_trends(r))
+        from agentops.domain.pipeline_render import PIPELINE_HEADERS, pipeline_rows, stage_summary
+
+        out.table("Pipeline (every recorded PR)", PIPELINE_HEADERS, pipeline_rows(r.pipeline))
+        out.info(f"backlog by stage: {stage_summary(r.backlog)}")
+        if r.backlog:
+            from agentops.cli.play import stage_table
+
+            stage_table(ctx, "Backlog", r.backlog[:50])
     for s in result.pr_sync:
         if s.status == "skipped" and s.reason != "offline":
             out.warn(f"PR data for {s.repo} not refreshed: {s.reason}")

@@ -21,6 +21,7 @@ from agentops.domain.agent_metrics import (
     issue_from_branch,
     pr_fact_from_record,
 )
+from agentops.domain.backlog import TaskProgress
 from agentops.domain.dora import (
     Deployment,
     IncidentFolder,
@@ -33,6 +34,7 @@ from agentops.domain.dora import (
 )
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.report_render import EnvironmentReport, FullReport, render_markdown
+from agentops.domain.review_metrics import PipelineMetrics, pipeline_metrics
 from agentops.domain.timeutil import iso
 from agentops.errors import AuthMissing, BadInput, NotFound, Unavailable
 
@@ -187,9 +189,11 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
         EnvironmentReport(compute_dora(all_deploys, incidents, window, env),
                           dora_trend(all_deploys, incidents, window.end, options.weeks, env))
         for env in env_names if env)
+    pipeline, backlog = _pipeline(ctx, scope)
     report = FullReport(generated_at=now, window_start=window.start, window_end=window.end,
                         window_days=round(window.days, 4), repos=(options.repo,) if options.repo else (),
-                        environments=env_reports, agents=agents, pr_source=pr_source)
+                        environments=env_reports, agents=agents, pr_source=pr_source, pipeline=pipeline,
+                        backlog=backlog)
     markdown = render_markdown(report)
     if options.save:
         from agentops.output import to_jsonable
@@ -219,6 +223,23 @@ def json_document(result: ReportResult) -> Any:
 
 def _everything(e: dict[str, Any]) -> bool:
     return True
+
+
+def _pipeline(ctx: Context, scope: str | None) -> tuple[PipelineMetrics, tuple[TaskProgress, ...]]:
+    """The pipeline figures over every PR record in scope, and each queued task's stage."""
+    from agentops.domain.taskkey import natural_key
+    from agentops.orchestrator.backlog import backlog_rows, progress_of
+    from agentops.state import docs
+
+    store = ctx.store
+    queue = {k: v for k, v in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0]))
+             if "#" in k and not k.startswith(("sync:", "deps:"))
+             and (scope is None or k.rpartition("#")[0].lower() == scope)}
+    repos = sorted({f"{p.parent.parent.name}/{p.parent.name}" for p in store.root.glob("agents/*/*/progress.json")}
+                   | {k.rpartition("#")[0] for k in queue})
+    progress = progress_of(ctx, [r for r in repos if scope is None or r.lower() == scope])
+    records = [rec for recs in progress.values() for k, rec in sorted(recs.items()) if k.startswith("pr-")]
+    return pipeline_metrics(records), tuple(backlog_rows(ctx, queue))
 
 
 # --------------------------------------------------------------------------------------------

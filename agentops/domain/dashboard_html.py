@@ -25,9 +25,10 @@ from agentops.domain.dora import (
     MEDIUM,
     DoraTrend,
 )
+from agentops.domain.pipeline_render import backlog_rows, pipeline_rows, stage_summary
 from agentops.domain.report_render import EnvironmentReport, fmt_band, fmt_hours, fmt_pct, fmt_usd, week_label
 
-SECTIONS = ("agents", "queue", "dag", "dora", "spend", "incidents", "flaky")
+SECTIONS = ("agents", "queue", "pipeline", "dag", "dora", "spend", "incidents", "flaky")
 BAND_COLOURS = {ELITE: "#1a7f37", HIGH: "#4ac26b", MEDIUM: "#d4a72c", LOW: "#cf222e"}
 STATUS_COLOURS = {"ready": "#0969da", "claimed": "#8250df", "in_progress": "#8250df", "blocked": "#9a6700",
                   "needs_human": "#cf222e", "failed": "#cf222e", "held": "#6e7781"}
@@ -87,7 +88,7 @@ def render_html(d: Dashboard, *, title: str = "Agent Ops report") -> str:
         f"({_n(r.window_days)} days) · {_e(scope)} · generated {_e(_when(r.generated_at))}</p></header>",
         "<nav>" + "".join(f'<a href="#{s}">{_e(_HEADINGS[s])}</a>' for s in SECTIONS) + "</nav>",
         "<main>",
-        _agents(d), _queue(d), _dag(d), _dora(d), _spend(d), _incidents(d), _flaky(d),
+        _agents(d), _queue(d), _pipeline(d), _dag(d), _dora(d), _spend(d), _incidents(d), _flaky(d),
         "</main>",
         f"<footer>Bands: {_e(r.band_source)}. PR data: {_e(r.pr_source)}. Made by agentops.</footer>",
         "</body></html>",
@@ -95,7 +96,7 @@ def render_html(d: Dashboard, *, title: str = "Agent Ops report") -> str:
     return "\n".join(parts) + "\n"
 
 
-_HEADINGS = {"agents": "Agents", "queue": "Queue", "dag": "Dependency DAG", "dora": "DORA trends",
+_HEADINGS = {"agents": "Agents", "queue": "Queue", "pipeline": "Pipeline", "dag": "Dependency DAG", "dora": "DORA trends",
              "spend": "Spend vs budget", "incidents": "Open incidents", "flaky": "Flaky tests"}
 
 
@@ -154,6 +155,18 @@ def _queue(d: Dashboard) -> str:
         if d.tasks else \
         '<p class="muted">No open tasks.</p>' + chart
     return _section("queue", body)
+
+
+def _pipeline(d: Dashboard) -> str:
+    """The pipeline's figures and each task's stage, as the terminal and markdown reports show them."""
+    r = d.report
+    figures = _table([("measure", "title"), ("value", "")], [[_e(a), _e(b)] for a, b in pipeline_rows(r.pipeline)])
+    summary = f'<p class="muted">Backlog by stage: {_e(stage_summary(r.backlog))}</p>'
+    rows = [[_e(k), f'<span title="{_e(t)}">{_e(t)}</span>', _e(s), _e(a), _e(p), _e(n)]
+            for k, t, s, a, p, n in backlog_rows(r.backlog)]
+    table = _table([("task", "who"), ("title", "title"), ("stage", "status"), ("agent", "who hide-narrow"),
+                    ("PR", "num"), ("rounds", "num hide-narrow")], rows) if rows else ""
+    return _section("pipeline", figures + summary + table, wide=True)
 
 
 def _link(text: str, url: str | None) -> str:

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentops.domain.agent_metrics import AgentReport
+from agentops.domain.backlog import TaskProgress
 from agentops.domain.dora import BAND_SOURCE, DoraReport, DoraSnapshot, DoraTrend
+from agentops.domain.pipeline_render import (
+    BACKLOG_HEADERS,
+    MAX_BACKLOG_ROWS,
+    PIPELINE_HEADERS,
+    backlog_rows,
+    pipeline_rows,
+    stage_summary,
+)
+from agentops.domain.review_metrics import PipelineMetrics
 from agentops.domain.timeutil import iso
 
 NO_DATA = "no data"
@@ -38,6 +48,10 @@ class FullReport:
     agents: AgentReport
     pr_source: str  # "github" | "cache" | "none"
     band_source: str = BAND_SOURCE
+    # The agents' pipeline over every recorded PR (rounds by kind, review agent verdicts) and each
+    # queued task's stage.
+    pipeline: PipelineMetrics = field(default_factory=PipelineMetrics)
+    backlog: tuple[TaskProgress, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,6 +305,7 @@ def render_markdown(r: FullReport, *, title: str = "Agent Ops report") -> str:
     pie = mermaid_pie("Spend by agent (window)", list(a.cost.per_agent.items()))
     if pie:
         out += [pie, ""]
+    out += pipeline_markdown(r)
     if r.pr_source == "cache":
         out += ["_PR figures from the cached GitHub data (offline run)._", ""]
     elif r.pr_source == "none":
@@ -316,3 +331,13 @@ def terminal_trends(r: FullReport) -> list[tuple[str, str, str]]:
     rows.append(("coverage", sparkline(a.coverage), NO_DATA if a.coverage[-1] is None else f"{a.coverage[-1]:.1f}%"))
     rows.append(("build success", sparkline(a.build_success_rate), fmt_pct(a.build_success_rate[-1])))
     return rows
+
+
+def pipeline_markdown(r: FullReport) -> list[str]:
+    out = ["### Pipeline", "", md_table(PIPELINE_HEADERS, pipeline_rows(r.pipeline)), "",
+           f"Backlog by stage: {md_cell(stage_summary(r.backlog))}", ""]
+    if r.backlog:
+        out += [md_table(BACKLOG_HEADERS, backlog_rows(r.backlog)), ""]
+        if len(r.backlog) > MAX_BACKLOG_ROWS:
+            out += [f"_and {len(r.backlog) - MAX_BACKLOG_ROWS} more tasks (the JSON report lists them all)._", ""]
+    return out

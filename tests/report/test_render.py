@@ -136,7 +136,7 @@ def full_report(env: str = "production") -> FullReport:
 
 def test_markdown_tables_and_charts_are_valid() -> None:
     md = render_markdown(full_report())
-    assert validate_tables(md) == 3  # DORA, summary, per agent
+    assert validate_tables(md) == 4  # DORA, summary, per agent, pipeline
     blocks = mermaid_blocks(md)
     kinds = [validate_mermaid(b) for b in blocks]
     # deploys/week, lead time/week, tasks+PRs/week, coverage/week, spend/week, spend pie
@@ -154,7 +154,7 @@ def test_markdown_tables_and_charts_are_valid() -> None:
 
 def test_pipes_and_newlines_are_escaped() -> None:
     md = render_markdown(full_report(env='prod|eu\n"x"'))
-    assert validate_tables(md) == 3
+    assert validate_tables(md) == 4
     assert "### DORA · prod\\|eu" in md
     for b in mermaid_blocks(md):
         validate_mermaid(b)

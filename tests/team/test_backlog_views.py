@@ -82,3 +82,39 @@ def test_status_shows_each_tasks_stage(tmp_path: Path) -> None:
     assert all(len(line) <= 80 for line in lines if line[:1] in "┏┃┡│└"), res.stderr  # the tables
     for n, stage in WANT.items():
         assert any(f"#{n} │" in line and stage in line for line in lines), (n, stage, res.stderr)
+
+
+def test_report_gains_the_pipeline_figures_and_each_tasks_stage(tmp_path: Path) -> None:
+    seed(tmp_path / "state")
+    res = agentops(tmp_path, "report", "--offline", "--json", "--repo", REPO)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)["report"]
+    p = report["pipeline"]
+    # PR 20: one CI round, not reviewed; PR 40: one review round, changes asked first, then approved.
+    assert (p["prs"], p["rounds"], p["rounds_per_pr"]) == (2, {"review": 1, "ci": 1, "conflict": 0},
+                                                           {"review": 0.5, "ci": 0.5, "conflict": 0.0})
+    assert (p["reviewed"], p["first_pass_approved"], p["first_pass_approval_rate"]) == (1, 0, 0.0)
+    assert {int(t["key"].rpartition("#")[2]): t["stage"] for t in report["backlog"]} == WANT
+
+    md = agentops(tmp_path, "report", "--offline", "--format", "markdown", "--repo", REPO)
+    assert md.returncode == 0, md.stderr
+    assert "### Pipeline" in md.stdout and "| Review agent first-pass approval | 0.0% (0 of 1 PRs) |" in md.stdout
+    assert "fixing CI" in md.stdout and "| acme/api#2 |" in md.stdout
+
+    page = agentops(tmp_path, "report", "--offline", "--format", "html", "--repo", REPO)
+    assert page.returncode == 0, page.stderr
+    assert 'id="pipeline"' in page.stdout and "needs-human" in page.stdout and "0.0% (0 of 1 PRs)" in page.stdout
+
+    term = agentops(tmp_path, "report", "--offline", "--repo", REPO)
+    assert term.returncode == 0, term.stderr
+    assert "Pipeline" in term.stderr and "fixing CI 1" in term.stderr
+
+
+def test_report_pipeline_without_data_is_null_not_zero(tmp_path: Path) -> None:
+    res = agentops(tmp_path, "report", "--offline", "--json")
+    assert res.returncode == 0, res.stderr
+    p = json.loads(res.stdout)["report"]["pipeline"]
+    assert p["first_pass_approval_rate"] is None and p["override_rate"] is None
+    assert p["rounds_per_pr"] == {"review": None, "ci": None, "conflict": None}
+    md = agentops(tmp_path, "report", "--offline", "--format", "markdown")
+    assert "| Review agent first-pass approval | no data |" in md.stdout and "Backlog by stage: no tasks" in md.stdout
