@@ -62,13 +62,15 @@ def plan(
             ctx.output.emit(r)
             return
         for i, wave in enumerate(r.waves, start=1):
-            ctx.output.table(f"wave {i}", ["task", "status", "priority", "agent", "to", "depends on (source)"],
-                             [(t.key, t.status, t.priority, t.agent, t.assigned_to or "",
+            ctx.output.table(f"wave {i}", ["task", "stage", "priority", "agent", "to", "depends on (source)"],
+                             [(t.key, t.stage or t.status, t.priority, t.agent, t.assigned_to or "",
                                ", ".join(f"{d} ({s})" for d, s in zip(t.dependencies, t.sources, strict=False)))
                               for t in wave])
         for e in r.epics:
             ctx.output.table(f"epic {e.key} ({e.steps_closed} of {e.steps} steps closed): {e.title}",
-                             ["step wave", "steps"], [(str(i), ", ".join(w)) for i, w in enumerate(e.waves, start=1)])
+                             ["step wave", "steps (stage)"],
+                             [(str(i), ", ".join(f"{s} ({e.stages.get(s, '?')})" for s in w))
+                              for i, w in enumerate(e.waves, start=1)])
         for line in r.warnings:
             ctx.output.warn(line)
         if r.held:

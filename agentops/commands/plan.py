@@ -3,12 +3,13 @@ with the agent each ready task would go to. Reads GitHub only through the (cheap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agentops.context import Context
 from agentops.domain import queue as q
 from agentops.orchestrator.agents import agent_profiles
+from agentops.orchestrator.backlog import backlog_rows
 from agentops.orchestrator.records import queue_task
 from agentops.orchestrator.refresh import refresh
 from agentops.orchestrator.relations import epic_progress
@@ -29,6 +30,7 @@ class PlanTask:
     # Dependencies field), "native" (GitHub's blocked-by), "both", or "order" (an epic's step order).
     sources: tuple[str, ...] = ()
     epic: str | None = None  # the epic this task is a step of
+    stage: str = ""  # the pipeline stage (domain.stage): queued, authoring, in review, ...
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class PlanEpic:
     steps_closed: int
     steps: int
     waves: tuple[tuple[str, ...], ...]  # the open steps, as waves that can run in parallel
+    stages: dict[str, str] = field(default_factory=dict)  # every step (closed ones too) -> its pipeline stage
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ def run(options: PlanOptions, ctx: Context) -> PlanResult:
     profiles = agent_profiles(ctx, ctx.store.records(docs.TASK_QUEUE))
     ordered_ready = [qt[k] for k in q.order(qt) if tasks[k].get("status") == "ready"]
     assignment = q.assign(ordered_ready, list(profiles.values())) if profiles else {}
+    records = ctx.store.records(docs.TASK_QUEUE)
+    steps = {s for t in tasks.values() for s in t.get("sub_issues") or () if s in records}
+    stages = {row.key: row.stage for row in backlog_rows(ctx, {**{s: records[s] for s in steps}, **tasks})}
 
     def view(k: str) -> PlanTask:
         t = tasks[k]
@@ -78,17 +84,17 @@ def run(options: PlanOptions, ctx: Context) -> PlanResult:
         sources = t.get("dependency_sources") or {}
         return PlanTask(k, str(t.get("title", "")), str(t.get("status")), str(t.get("priority")),
                         str(t.get("agent")), deps, assignment.get(k), tuple(str(sources.get(d, "form")) for d in deps),
-                        t.get("epic"))
+                        t.get("epic"), stages.get(k, ""))
 
     outside = {k: tuple(b for b in t.get("blockers") or () if b not in qt) for k, t in tasks.items()}
     waves = tuple(w for w in (tuple(view(k) for k in keys if not tasks[k].get("sub_issues")) for keys in wave_keys) if w)
     warnings = tuple(f"{k}: {w}" for k in sorted(tasks) for w in tasks[k].get("dependency_warnings") or ())
     return PlanResult(repos, waves, tuple(view(k) for k in held_keys),
                       tuple(q.find_cycles({k: t.dependencies for k, t in qt.items()})),
-                      {k: v for k, v in outside.items() if v}, _epics(ctx, tasks), warnings)
+                      {k: v for k, v in outside.items() if v}, _epics(ctx, tasks, stages), warnings)
 
 
-def _epics(ctx: Context, tasks: dict[str, dict[str, Any]]) -> tuple[PlanEpic, ...]:
+def _epics(ctx: Context, tasks: dict[str, dict[str, Any]], stages: dict[str, str]) -> tuple[PlanEpic, ...]:
     records = ctx.store.records(docs.TASK_QUEUE)
     out = []
     for k in sorted(tasks):
@@ -102,5 +108,6 @@ def _epics(ctx: Context, tasks: dict[str, dict[str, Any]]) -> tuple[PlanEpic, ..
         step_waves, _held = q.waves(inner, q.readiness(inner, {}))
         done, total = epic_progress(tasks, records, t)
         out.append(PlanEpic(k, str(t.get("title", "")), str(t.get("status")), done, total,
-                            tuple(tuple(w) for w in step_waves)))
+                            tuple(tuple(w) for w in step_waves),
+                            {s: stages[s] for s in t["sub_issues"] if s in stages}))
     return tuple(out)

@@ -152,3 +152,15 @@ def test_cli_json_table_and_exit_codes(hub: Hub, tmp_path: Path) -> None:
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "--milestone 'nope'" in json.loads(p.stdout)["error"]["message"]
     assert len(hub.dispatches()) == 1
+
+
+def test_plan_shows_each_tasks_stage(hub: Hub) -> None:
+    from agentops.commands.plan import PlanOptions
+    from agentops.commands.plan import run as plan
+
+    a = hub.task("a", priority="critical")
+    b = hub.task("b", deps=f"#{a}")
+    _play(hub)
+    r = plan(PlanOptions(repos=(REPO,)), hub.ctx())
+    stages = {t.key: t.stage for w in r.waves for t in w}
+    assert stages == {f"{REPO}#{a}": "authoring", f"{REPO}#{b}": "blocked"}
