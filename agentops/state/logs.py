@@ -50,7 +50,10 @@ def drop_torn_tail(path: Path, warn: Callable[[str], None]) -> None:
             tail = block + tail
             pos = start
         try:
-            json.loads(tail.decode("utf-8"))
+            try:
+                json.loads(tail.decode("utf-8"))
+            except RecursionError:
+                pass  # complete but nested too deep to decode: kept, and reading it reports it (never cut)
         except (UnicodeDecodeError, ValueError):
             warn(f"{path}: dropped a torn final line ({len(tail)} bytes) left by an interrupted append")
             fh.truncate(pos)
@@ -85,7 +88,7 @@ def read_events(path: Path, since: dt.datetime | None, warn: Callable[[str], Non
                 event = json.loads(raw)  # bytes: json decodes the UTF-8 in C
                 if not isinstance(event, dict):
                     raise ValueError(f"expected a JSON object, got {type(event).__name__}")
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 if not complete:
                     warn(f"{path}:{lineno}: skipped a torn final line (interrupted append)")
                     return

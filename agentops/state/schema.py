@@ -108,6 +108,8 @@ def decode(text: str, *, where: str, kind: str | None) -> tuple[str, Records]:
     except json.JSONDecodeError as exc:
         raise StateError(where, f"not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}); "
                                 "truncated or hand-edited?") from None
+    except RecursionError:
+        raise StateError(where, "JSON nested too deeply to read (hand-edited or hostile?)") from None
     if not isinstance(raw, dict):
         raise StateError(where, f"expected a JSON object at the top level, got {type(raw).__name__}")
     declared = raw.get("kind") if "schema_version" in raw else None
