@@ -80,11 +80,16 @@ def test_sigkill_mid_write_never_leaves_an_unparseable_file(tmp_path: Path) -> N
         proc = _spawn(KILLED, str(root))
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(0.15 + 0.05 * round_)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        assert proc.returncode == -signal.SIGKILL
         doc = root / "orchestrator" / "task-queue.json"
+        # Wait for the event (the first write landed), not a fixed time: a busy machine may take seconds.
+        deadline = time.monotonic() + 120
+        while not doc.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the writer never wrote"
+            time.sleep(0.01)
+        time.sleep(0.02 * round_)  # a different point in the write loop each round (no timing is asserted)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        assert proc.returncode == -signal.SIGKILL
         raw = json.loads(doc.read_text())  # parses: the write was atomic
         assert raw["schema_version"] == 1 and raw["records"]
         store = Store(root, writer="check", warn=lambda _m: None)
