@@ -313,6 +313,9 @@ def _isolated(ctx: Context, argv: Sequence[str], workdir: Path, reports: str) ->
         text = git_dir.read_text(encoding="utf-8", errors="replace").strip()
         if text.startswith("gitdir:"):
             readable.append(Path(text.split(":", 1)[1].strip()).parent.parent)
+    # Files the configured gate command names by absolute path (a tools folder, a runner script
+    # outside the checkout) are agentops's own config, not the PR's: visible, read-only.
+    readable.extend(Path(a).parent for a in argv[1:] if a.startswith("/") and Path(a).is_file())
     return proc.untrusted_argv(argv, writable=(workdir, Path(reports)), readable=readable, env=ctx.env)
 
 
