@@ -125,3 +125,14 @@ def vault(emulator: Any, gh: Any, fake_agents: FakeAgents, tmp_path: Path) -> It
     )
     yield Vault(emulator, gh, fake_agents, tmp_path, checkout, bare, env, config)
 
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that put the shared canaries into process environments run on one xdist worker, one
+    after another. Without bubblewrap (AGENTOPS_SANDBOX=process) a root agent can read every
+    /proc/*/environ on the machine, as the README's Safety section says; a canary in the
+    environment of another test's process, running beside it, would then be a false leak."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).parent == here and "vault" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("canaries"))
