@@ -35,7 +35,7 @@ from agentops.domain.markers import make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
 from agentops.domain.secretscan import Hit, needles
 from agentops.domain.workorder import parse_work_order
-from agentops.errors import AgentOpsError, BadInput, WorkFailed
+from agentops.errors import AgentOpsError, BadInput, Unavailable, WorkFailed
 from agentops.git import GitFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
@@ -46,6 +46,7 @@ from agentops.orchestrator import workspace
 from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
 from agentops.orchestrator.budget import agent_allowance, spend
 from agentops.orchestrator.ci_feedback import read_failure
+from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.output import LiveLine, to_jsonable
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig, Config, GateConfig
@@ -682,7 +683,11 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
         # The failing jobs' log tails, other apps' check output, statuses and annotations, redacted.
         return read_failure(gh, s.repo, pr.head_sha, s.redactor).text, {"ci_sha": pr.head_sha}
     if kind == "conflict":
-        if pr.mergeable is not False:  # True, or GitHub has not worked it out: nothing to resolve yet
+        if pr.mergeable is None:
+            # Null is "not worked out yet", never "no conflicts" (settled_pull already waited).
+            raise Unavailable(unknown_message(pr), hint="nothing was changed and no round was counted; run it again "
+                              "in a minute")
+        if pr.mergeable is not False:
             return "", {}
         return (f"GitHub reports that branch {pr.head_ref} has merge conflicts with {pr.base_ref} "
                 f"(at {pr.base_sha[:12]})."), {"conflict_base": pr.base_sha}
@@ -729,7 +734,7 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
 def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     repo = options.repo or ctx.repo()
     assert options.pr is not None
-    pr = ctx.github.get_pull(repo, options.pr)
+    pr = settled_pull(ctx, repo, options.pr) if kind == "conflict" else ctx.github.get_pull(repo, options.pr)
     if pr.state != "open":
         raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
     if not (ctx.trust.wrote(pr.author) or ctx.trust.has_write(repo, pr.author)):

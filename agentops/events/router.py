@@ -17,6 +17,7 @@ from agentops.orchestrator import lifecycle
 from agentops.orchestrator.actions import log_action
 from agentops.orchestrator.ci_feedback import is_flaky, known_flaky, read_failure
 from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_ready, expire_dispatches
+from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import release_claim
@@ -131,8 +132,17 @@ class Router:
         for listed in found.items or ():
             if lifecycle.task_of_pull(listed) is None:
                 continue
-            pr = self._pull(repo, listed.number)  # mergeable is only computed on a single PR's read
-            if pr is None or pr.mergeable is not False:
+            # mergeable is only worked out on a single PR's read, and null until GitHub is done.
+            try:
+                pr = settled_pull(self.ctx, repo, listed.number)
+            except NotFound:
+                continue
+            if pr.mergeable is None and pr.state == "open":
+                notes.append(unknown_message(pr) + " (no conflict round; the next push or merge looks again)")
+                log_action(self.ctx, agent=None, repo=repo, issue=lifecycle.task_of_pull(pr), action="mergeable-unknown",
+                           result="ignored", details={"pr": pr.number, "base": pr.base_sha, "head": pr.head_sha})
+                continue
+            if pr.mergeable is not False:
                 continue
             # One round per PR head: the base moving again before the round ran changes nothing,
             # the agent merges whatever the base is when it runs.

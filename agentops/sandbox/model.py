@@ -98,6 +98,11 @@ class PullData:
     requested_reviewers: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     review_comments: list[ReviewComment] = field(default_factory=list)
+    # GitHub works out `mergeable` in a background job started by the first read after the base
+    # or head moved, answering null until it is done: the (base, head) last worked out, and how
+    # many more single-PR reads answer null for it (Repo.mergeable_lag).
+    mergeable_for: tuple[str, str] | None = None
+    mergeable_unknown_reads: int = 0
 
 
 @dataclass
@@ -264,6 +269,7 @@ class Repo:
     actions_variables: dict[str, ActionsSetting] = field(default_factory=dict)
     dependabot_enabled: bool = True
     alerts: list[Alert] = field(default_factory=list)
+    mergeable_lag: int = 0  # single-PR reads that answer `mergeable: null` after the base or head moves
 
     @property
     def full_name(self) -> str:

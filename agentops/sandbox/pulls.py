@@ -61,9 +61,19 @@ def sync_head(state: State, repo: Repo, issue: Issue) -> None:
         pr.base_sha = base
 
 
-def mergeable(repo: Repo, issue: Issue) -> bool | None:
+def mergeable(repo: Repo, issue: Issue, *, read: bool = False) -> bool | None:
+    """GitHub's `mergeable`: None for a closed PR, and None while GitHub is still working it out:
+    with `repo.mergeable_lag` N, the first N single-PR reads (`read`) after the base or the head
+    moved answer None, as GitHub's do until its background job is done."""
     pr = issue.pull
     if pr is None or pr.merged or issue.state != "open":
+        return None
+    if pr.mergeable_for != (pr.base_sha, pr.head_sha):
+        pr.mergeable_for = (pr.base_sha, pr.head_sha)
+        pr.mergeable_unknown_reads = repo.mergeable_lag
+    if pr.mergeable_unknown_reads > 0:
+        if read:
+            pr.mergeable_unknown_reads -= 1
         return None
     if repo.bare.is_ancestor(pr.base_sha, pr.head_sha):
         return True

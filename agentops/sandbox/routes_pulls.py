@@ -26,7 +26,8 @@ def _ref(state: State, base: str, repo: Repo, ref: str, sha: str) -> dict[str, A
             "repo": repo_json(state, base, repo, None)}
 
 
-def pull_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, Any]:
+def pull_json(state: State, base: str, repo: Repo, issue: Issue, *, read: bool = False) -> dict[str, Any]:
+    """`read`: a single-PR GET, the read that makes GitHub work out `mergeable` (pulls.mergeable)."""
     pr = issue.pull
     assert pr is not None
     sync_head(state, repo, issue)
@@ -34,7 +35,7 @@ def pull_json(state: State, base: str, repo: Repo, issue: Issue) -> dict[str, An
     url = f"{api}/pulls/{issue.number}"
     html = f"{base}/{repo.full_name}/pull/{issue.number}"
     assignees = [user_json(base, state.user(a)) for a in issue.assignees]
-    can_merge = mergeable(repo, issue)
+    can_merge = mergeable(repo, issue, read=read)
     commits = len(repo.bare.commits_between(pr.base_sha, pr.head_sha)) if not pr.merged else 0
     return {
         "url": url, "id": issue.id, "node_id": f"PR_{issue.id}", "html_url": html, "diff_url": f"{html}.diff",
@@ -116,7 +117,7 @@ def create_pull(emu: Emulator, req: Request) -> Response:
 @route("GET", PULL)
 def get_pull(emu: Emulator, req: Request) -> Response:
     repo, issue = _load_pull(emu, req)
-    body = pull_json(emu.state, req.base_url, repo, issue)
+    body = pull_json(emu.state, req.base_url, repo, issue, read=True)
     return Response(200, body, last_modified=issue.updated_at)
 
 

@@ -161,6 +161,16 @@ class State:
             self.user(login)
             self.repo(full_name).permissions[login.lower()] = permission
 
+    def set_mergeable_lag(self, full_name: str, reads: int) -> None:
+        """After the base or head of a PR moves, its next `reads` single-PR reads answer
+        `mergeable: null` (GitHub still computing), as a busy GitHub does."""
+        with self.lock:
+            repo = self.repo(full_name)
+            repo.mergeable_lag = max(0, reads)
+            for issue in repo.issues.values():
+                if issue.pull is not None:
+                    issue.pull.mergeable_for = None  # worked out again from the next read on
+
     def permission(self, repo: Repo, login: str | None) -> str:
         with self.lock:
             if login is None:
