@@ -44,6 +44,16 @@ class ProcResult:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
+def is_git_config_injection(name: str) -> bool:
+    """GIT_CONFIG_COUNT/KEY_n/VALUE_n and GIT_CONFIG_PARAMETERS: git config handed through the
+    environment, which is how a CI step hands git a token (an `http.extraheader`); whatever it
+    holds, untrusted code must not inherit it."""
+    if name == "GIT_CONFIG_PARAMETERS" or name == "GIT_CONFIG_COUNT":
+        return True
+    head, _, tail = name.rpartition("_")
+    return head in ("GIT_CONFIG_KEY", "GIT_CONFIG_VALUE") and tail.isdigit()
+
+
 def scrub_env(env: Mapping[str, str], *, allow: Iterable[str] = (), drop_secrets: bool = True) -> dict[str, str]:
     """A copy of env without GitHub/deploy tokens and secret-looking variables, except those allowed."""
     allowed = set(allow)
@@ -51,7 +61,7 @@ def scrub_env(env: Mapping[str, str], *, allow: Iterable[str] = (), drop_secrets
     for k, v in env.items():
         if k in allowed:
             out[k] = v
-        elif k in ALWAYS_SCRUBBED:
+        elif k in ALWAYS_SCRUBBED or is_git_config_injection(k):
             continue
         elif drop_secrets and is_secret_name(k):
             continue
@@ -233,7 +243,10 @@ class Isolation:
 
 
 def is_credential(name: str) -> bool:
-    return name in ALWAYS_SCRUBBED or is_secret_name(name)
+    # Of git's environment config only the values and GIT_CONFIG_PARAMETERS can carry a token; the
+    # count and keys are not secret (and scrub_env keeps all of them from untrusted code anyway).
+    git_value = name == "GIT_CONFIG_PARAMETERS" or name.startswith("GIT_CONFIG_VALUE_")
+    return name in ALWAYS_SCRUBBED or is_secret_name(name) or git_value
 
 
 def held_credentials() -> dict[str, str]:
@@ -315,6 +328,51 @@ def isolation(env: Mapping[str, str] | None = None) -> Isolation:
     if mode == "bwrap" and found.kind != "bwrap":
         raise BadInput(f"{SANDBOX_VAR}=bwrap but {found.detail}")
     return found
+
+
+def confinement(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """What untrusted code gets here, measured by starting a probe the way an agent is started:
+    its capability sets and no_new_privs as the probe saw them from inside, and whether it ran in
+    its own PID namespace. For `doctor` (and its --json)."""
+    import json
+    import sys
+
+    iso = isolation(env)
+    probe = ("import json, os, sys\n"
+             "sys.path.insert(0, sys.argv[1])\n"
+             "import reaper\n"
+             "print(json.dumps({'status': reaper.status(), 'pid': os.getpid()}))\n")
+    here = str(Path(__file__).resolve().parent)
+    argv = untrusted_argv([sys.executable, "-c", probe, here], writable=(), readable=(Path(here),), env=env)
+    res = run(argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, timeout=60)
+    seen: dict[str, object] = {}
+    for line in res.output.splitlines():
+        if line.startswith("{"):
+            try:
+                seen = json.loads(line)
+            except ValueError:
+                seen = {}
+    status = seen.get("status") if isinstance(seen.get("status"), dict) else {}
+    assert isinstance(status, dict)
+
+    def empty(*keys: str) -> bool:
+        return bool(status) and all(str(status.get(k, "")) and int(str(status[k]), 16) == 0 for k in keys)
+
+    # bwrap keeps the bounding set but locks root out of regaining anything on exec (securebits);
+    # agentops.reaper empties the bounding set too. What counts is nothing held now.
+    dropped = empty("CapInh", "CapPrm", "CapEff", "CapAmb")
+    return {
+        "kind": iso.kind,
+        "detail": iso.detail,
+        "probe_ran": res.ok and bool(status),
+        "pid_namespace": iso.kind == "bwrap" and seen.get("pid") in (1, 2),
+        "home_hidden": iso.kind == "bwrap",
+        "capabilities_dropped": dropped,
+        "bounding_set_empty": empty("CapBnd"),
+        "no_new_privs": status.get("NoNewPrivs") == "1",
+        "credentials_shed": True,  # proc.shed_credentials: re-exec without them, non-dumpable
+        "leftovers_reaped": True,  # bwrap --die-with-parent, or agentops.reaper as subreaper
+    }
 
 
 def package_root() -> Path:

@@ -23,6 +23,7 @@ class Check:
     detail: str
     required: bool = False
     hint: str | None = None
+    facts: dict[str, object] | None = None  # measured facts for --json (the isolation check's)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def run(options: DoctorOptions, ctx: Context) -> DoctorResult:
 
 
 def _with_required(c: Check, required: bool) -> Check:
-    return Check(c.name, c.status, c.detail, required=required, hint=c.hint)
+    return Check(c.name, c.status, c.detail, required=required, hint=c.hint, facts=c.facts)
 
 
 def _guard(name: str, fn: Callable[[Context], Check], ctx: Context) -> Check:
@@ -120,10 +121,16 @@ def _isolation(ctx: Context) -> Check:
     """Which sandbox agents and gates get (agentops.proc.isolation)."""
     from agentops import proc
 
-    iso = proc.isolation(ctx.env)
-    if iso.kind == "bwrap":
-        return Check("isolation", "ok", f"bwrap: {iso.detail}")
-    return Check("isolation", "warn", f"process: {iso.detail}",
+    facts = proc.confinement(ctx.env)
+    caps = ("every capability dropped, no_new_privs" if facts["capabilities_dropped"] and facts["no_new_privs"]
+            else "CAPABILITIES NOT DROPPED (a root agent could read agentops's memory)")
+    detail = f"{facts['kind']}: {facts['detail']}; {caps}"
+    if not facts["probe_ran"] or not facts["capabilities_dropped"]:
+        return Check("isolation", "fail", detail if facts["probe_ran"] else f"{detail}; a sandboxed probe did not start",
+                     facts=facts, hint="agents and gates would not start either: see AGENTOPS_SANDBOX in the README")
+    if facts["kind"] == "bwrap":
+        return Check("isolation", "ok", detail, facts=facts)
+    return Check("isolation", "warn", detail, facts=facts,
                  hint="install bubblewrap (apt-get install bubblewrap) so agents and gates run in their own "
                       "PID namespace with the home folder hidden")
 

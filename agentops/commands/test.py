@@ -28,6 +28,7 @@ from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, GitHubError, WorkFailed
 from agentops.git import GitFailed
 from agentops.git import checkout as co
+from agentops.orchestrator import workspace
 from agentops.settings import Config, GateConfig, RepositoryConfig, TestConfig
 
 _DETECT_FILES = ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py", "package.json", "Cargo.toml")
@@ -102,20 +103,23 @@ def run(options: TestOptions, ctx: Context) -> TestResult:
     cfg = ctx.config
     repo = _resolve_repo(options, ctx)
     repo_cfg = cfg.repository(repo) if repo else None
-    local = _local_path(options, ctx, repo_cfg)
     started = ctx.clock()
     t0 = time.monotonic()
     notes: list[str] = []
     if options.pr is not None:
         assert repo is not None
         pull = ctx.github.get_pull(repo, options.pr)
-        with co.pull_request(local, options.pr, head_ref=pull.head_ref, base_ref=pull.base_ref) as checkout:
+        # No local clone is used: its .git/config may hold a persisted credential (see co.pull_request).
+        info = ctx.github.get_repo(repo)
+        with co.pull_request(workspace.mirror(ctx, repo), info.clone_url, ctx.github.git_token(), options.pr,
+                             head_ref=pull.head_ref, base_ref=pull.base_ref) as checkout:
             if pull.head_sha and checkout.sha != pull.head_sha:
                 notes.append(f"tested {checkout.sha} (GitHub reported head {pull.head_sha}; a push may have raced)")
             gates, changed_note = _run_all(ctx, cfg, repo_cfg, checkout)
         base_branch: str | None = pull.base_ref
     else:
         base_branch = repo_cfg.default_branch if repo_cfg else None
+        local = _local_path(options, ctx, repo_cfg)
         checkout = co.current(local, base_branch=base_branch)
         if checkout.sha is None:  # nothing to name the result by: never a green "all gates passed"
             raise BadInput(f"--path: {local} is not a git repository with a commit",

@@ -1,6 +1,12 @@
-"""Checkouts for the test agent: a pull request's head in a temporary worktree (fetched as
-`pull/N/head`, which GitHub and the emulator both serve, else the head branch), or the current
-checkout; plus the base commit and the diff that changed-lines coverage needs.
+"""Checkouts for the test agent: a pull request's head in a temporary standalone repository
+(fetched as `pull/N/head`, which GitHub and the emulator both serve, else the head branch), or the
+current checkout; plus the base commit and the diff that changed-lines coverage needs.
+
+A pull request's gates are untrusted code, so its checkout shares nothing with a repository that
+could hold a credential: the one credentialed fetch runs in agentops's private mirror (the token
+only in that command's environment, git's own credential helpers switched off), and the gates get
+a fresh repository filled from the mirror, whose `.git` holds only `git init`'s config: no remote,
+no extraheader, no helper, no hooks.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentops.git import GitFailed, open_repo, run, try_run
+from agentops.git.mirror import Mirror
+from agentops.git.runner import git
 
 
 @dataclass(frozen=True)
@@ -48,32 +56,44 @@ def current(path: Path, *, base_branch: str | None = None) -> Checkout:
 
 
 @contextmanager
-def pull_request(local: Path, number: int, *, head_ref: str, base_ref: str | None) -> Iterator[Checkout]:
-    """Fetch PR `number` into `local`'s repository and check its head out in a temporary
-    worktree, removed afterwards. `local` must be a clone whose `origin` is the GitHub repo."""
-    repo = open_repo(local)
+def pull_request(mirror: Mirror, url: str, token: str | None, number: int, *, head_ref: str,
+                 base_ref: str | None) -> Iterator[Checkout]:
+    """Fetch PR `number` from `url` into `mirror` and check its head out in a fresh repository in a
+    temporary folder, removed afterwards (see the note above)."""
     pr_ref = f"refs/agentops/pull/{number}/head"
-    code, _, err = try_run(repo, "fetch", "--no-tags", "--quiet", "origin", f"+refs/pull/{number}/head:{pr_ref}")
-    if code != 0:
-        code, _, err2 = try_run(repo, "fetch", "--no-tags", "--quiet", "origin", f"+refs/heads/{head_ref}:{pr_ref}")
-        if code != 0:
-            raise GitFailed(f"cannot fetch pull request #{number}: {err.strip() or err2.strip()}")
-    sha = run(repo, "rev-parse", f"{pr_ref}^{{commit}}")
-    base_sha = None
-    if base_ref:
-        base_local = f"refs/agentops/pull/{number}/base"
-        code, _, _ = try_run(repo, "fetch", "--no-tags", "--quiet", "origin", f"+refs/heads/{base_ref}:{base_local}")
-        if code == 0:
-            code, mb, _ = try_run(repo, "merge-base", base_local, sha)
-            base_sha = mb if code == 0 and mb else None
+    base_local = f"refs/agentops/pull/{number}/base"
+    err = mirror.fetch_ref(url, token, f"refs/pull/{number}/head", pr_ref)
+    if err is not None:
+        err2 = mirror.fetch_ref(url, token, f"refs/heads/{head_ref}", pr_ref)
+        if err2 is not None:
+            raise GitFailed(f"cannot fetch pull request #{number}: {err or err2}")
+    sha = mirror.rev_parse(pr_ref)
+    has_base = bool(base_ref) and mirror.fetch_ref(url, token, f"refs/heads/{base_ref}", base_local) is None
     tmp = Path(tempfile.mkdtemp(prefix=f"agentops-test-pr{number}-"))
     try:
-        run(repo, "worktree", "add", "--detach", "--force", str(tmp), sha)
+        base_sha = _fill(tmp, mirror, sha, pr_ref, base_local if has_base else None)
         yield Checkout(path=tmp, sha=sha, ref=head_ref, base_sha=base_sha, temporary=True)
     finally:
-        try_run(repo, "worktree", "remove", "--force", str(tmp))
         shutil.rmtree(tmp, ignore_errors=True)
-        try_run(repo, "worktree", "prune")
+
+
+def _fill(tmp: Path, mirror: Mirror, sha: str, pr_ref: str, base_ref: str | None) -> str | None:
+    """A new repository at `tmp` with the PR (and base) history from the mirror, `sha` checked out;
+    the merge base with the base branch, when known."""
+    def step(*args: str) -> str:
+        res = git(args, cwd=tmp)
+        if not res.ok:
+            raise GitFailed(f"cannot prepare the pull request checkout: git {args[0]}: {res.message()}")
+        return res.stdout
+
+    step("init", "-q", "--template=", str(tmp))  # --template=: not even sample hooks
+    specs = [f"+{pr_ref}:refs/agentops/head", *([f"+{base_ref}:refs/agentops/base"] if base_ref else [])]
+    step("fetch", "-q", "--no-tags", str(mirror.path), *specs)
+    step("checkout", "-q", "--detach", sha)
+    if base_ref is None:
+        return None
+    mb = git(["merge-base", "refs/agentops/base", sha], cwd=tmp)
+    return mb.stdout if mb.ok and mb.stdout else None
 
 
 def diff_unified0(path: Path, base: str, head: str) -> str:

@@ -61,6 +61,14 @@ class Mirror:
                 self._git(["update-ref", "-d", f"refs/remotes/origin/{branch}"], check=False)
         return found
 
+    def fetch_ref(self, url: str, token: str | None, src: str, dst: str) -> str | None:
+        """Fetch one ref read-only into `dst`: None when it worked, else git's message. Only the
+        token agentops hands over authenticates it: git's own credential helpers are switched off,
+        so no stored (possibly write) credential is ever asked for."""
+        res = git(["fetch", "--no-tags", url, f"+{src}:{dst}"], cwd=self.path, auth=GitAuth(url, token),
+                  config=(*_FSCK, ("credential.helper", "")))
+        return None if res.ok else res.message()
+
     def rev_parse(self, ref: str) -> str:
         return self._git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).stdout
 

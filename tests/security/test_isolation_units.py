@@ -72,6 +72,8 @@ def test_doctor_reports_the_isolation_in_effect(tmp_path: Path) -> None:
 
     check = _isolation(make_test_context(tmp_path, None, env={"AGENTOPS_SANDBOX": "process"}))  # type: ignore[arg-type]
     assert check.status == "warn" and check.detail.startswith("process:")
+    assert "every capability dropped" in check.detail  # a root agent cannot read agentops's memory
+    assert check.facts and check.facts["capabilities_dropped"] and check.facts["no_new_privs"], check.facts
     import shutil
 
     if shutil.which("bwrap"):
