@@ -22,8 +22,18 @@ LABEL_DEPENDENCIES = "Dependencies"
 LABEL_PRIORITY = "Priority"
 LABEL_CAPABILITIES = "Required capabilities"
 LABEL_KIND = "Kind"
+# The task's own pipeline (issue 15): which configured agent reviews the PR, fixes its CI and
+# resolves its conflicts, overriding agentops.yaml's `pipeline` for this task only. The author is
+# the Assigned Agent. "default" (or no answer) keeps agentops.yaml's choice.
+LABEL_REVIEW_AGENT = "Review agent"
+LABEL_CI_FIX_AGENT = "CI fix agent"
+LABEL_CONFLICTS_AGENT = "Conflicts agent"
+PIPELINE_LABELS: dict[str, str] = {"review": LABEL_REVIEW_AGENT, "ci_fix": LABEL_CI_FIX_AGENT,
+                                   "conflicts": LABEL_CONFLICTS_AGENT}
+PIPELINE_DEFAULT = "default"
 FORM_LABELS: tuple[str, ...] = (LABEL_AGENT, LABEL_SPEC, LABEL_ACCEPTANCE, LABEL_DEADLINE, LABEL_DEPENDENCIES,
-                                LABEL_PRIORITY, LABEL_CAPABILITIES, LABEL_KIND)
+                                LABEL_PRIORITY, LABEL_CAPABILITIES, LABEL_KIND, LABEL_REVIEW_AGENT,
+                                LABEL_CI_FIX_AGENT, LABEL_CONFLICTS_AGENT)
 # code: the task ends in a pull request. investigation: no code is expected; the run's report is
 # the result, posted on the issue, which then closes.
 KINDS: tuple[str, ...] = ("code", "investigation")
@@ -89,6 +99,9 @@ class WorkOrder:
     capabilities: tuple[str, ...]
     problems: tuple[Problem, ...]
     kind: str = DEFAULT_KIND
+    # (stage, agent) for the stages this task sets (review, ci_fix, conflicts); only configured
+    # agent names ever get here.
+    pipeline: tuple[tuple[str, str], ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -122,6 +135,10 @@ _LABEL_INDEX.update({
     "due": LABEL_DEADLINE, "due date": LABEL_DEADLINE,
     "depends on": LABEL_DEPENDENCIES, "dependencies (optional)": LABEL_DEPENDENCIES,
     "capabilities": LABEL_CAPABILITIES,
+    "reviewer": LABEL_REVIEW_AGENT, "reviewer agent": LABEL_REVIEW_AGENT, "review agents": LABEL_REVIEW_AGENT,
+    "ci fixer": LABEL_CI_FIX_AGENT, "ci-fix agent": LABEL_CI_FIX_AGENT, "ci fixer agent": LABEL_CI_FIX_AGENT,
+    "conflict resolver": LABEL_CONFLICTS_AGENT, "conflict agent": LABEL_CONFLICTS_AGENT,
+    "conflicts resolver": LABEL_CONFLICTS_AGENT,
 })
 
 
@@ -276,21 +293,7 @@ def parse_work_order(body: str | bytes | None, *, repo: str, number: int,
             problems.append(Problem("body", "empty: the issue says nothing for the agent to do"))
         return WorkOrder(False, ANY_AGENT, spec, bullet_items(spec), (), None, (), None, (), tuple(problems))
 
-    agent = ANY_AGENT
-    raw_agent = _first_line(sections.get(LABEL_AGENT, ""))
-    if not _is_empty(raw_agent):
-        name = raw_agent.strip("`*_ ")
-        if "," in name or " " in name:
-            problems.append(Problem(LABEL_AGENT, f"expected one agent name, got {_short(raw_agent)!r}"))
-        elif name.casefold() == ANY_AGENT:
-            agent = ANY_AGENT
-        elif known_agents and name not in known_agents:
-            problems.append(Problem(LABEL_AGENT, f"unknown agent {_short(name)!r} (configured: "
-                                    f"{', '.join(known_agents)}, or any)"))
-        elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
-            problems.append(Problem(LABEL_AGENT, f"{_short(name)!r} is not an agent name"))
-        else:
-            agent = name
+    agent = _agent_answer(sections, LABEL_AGENT, ANY_AGENT, known_agents, problems, strict=False) or ANY_AGENT
 
     spec = sections.get(LABEL_SPEC, "")
     if _is_empty(spec):
@@ -342,8 +345,51 @@ def parse_work_order(body: str | bytes | None, *, repo: str, number: int,
         else:
             problems.append(Problem(LABEL_KIND, f"{_short(raw_kind)!r} is not one of {', '.join(KINDS)}"))
 
+    pipeline = _pipeline_answers(sections, agent, known_agents, problems)
     return WorkOrder(True, agent, spec, bullet_items(spec), acceptance, deadline, dependencies, priority,
-                     tuple(caps), _bounded(problems), kind)
+                     tuple(caps), _bounded(problems), kind, pipeline)
+
+
+_AGENT_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def _agent_answer(sections: dict[str, str], label: str, wildcard: str, known_agents: Sequence[str],
+                  problems: list[Problem], *, strict: bool) -> str | None:
+    """One agent name from a single-line field: None for no answer (or the wildcard: "any",
+    "default"). `strict`: the name must be a configured agent even when none is configured (a
+    pipeline stage sends work to that agent; nothing may name one agentops.yaml does not have)."""
+    raw = _first_line(sections.get(label, ""))
+    if _is_empty(raw):
+        return None
+    name = raw.strip("`*_ ")
+    if name.casefold() == wildcard:
+        return None
+    if "," in name or " " in name:
+        problems.append(Problem(label, f"expected one agent name, got {_short(raw)!r}"))
+    elif (known_agents or strict) and name not in known_agents:
+        listed = ", ".join(known_agents) if known_agents else "none"
+        problems.append(Problem(label, f"unknown agent {_short(name)!r} (configured: {listed}, or {wildcard})"))
+    elif not _AGENT_NAME_RE.fullmatch(name):
+        problems.append(Problem(label, f"{_short(name)!r} is not an agent name"))
+    else:
+        return name
+    return None
+
+
+def _pipeline_answers(sections: dict[str, str], author: str, known_agents: Sequence[str],
+                      problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for stage, label in PIPELINE_LABELS.items():
+        name = _agent_answer(sections, label, PIPELINE_DEFAULT, known_agents, problems, strict=True)
+        if name is None:
+            continue
+        if stage == "review" and name == author:
+            # The gate is held by a second agent, never by the one whose work it judges.
+            problems.append(Problem(label, f"{name!r} is the Assigned Agent: a task's work is reviewed by "
+                                    "another agent"))
+            continue
+        out.append((stage, name))
+    return tuple(out)
 
 
 MAX_PROBLEMS = 10
@@ -378,6 +424,7 @@ def render_agent_task_form(agent_names: Sequence[str]) -> str:
     opts = "\n".join(f"        - {_q(o)}" for o in options)
     prios = "\n".join(f"        - {_q(p)}" for p in PRIORITIES)
     kinds = "\n".join(f"        - {_q(k)}" for k in KINDS)
+    stages = _stage_dropdowns(options[1:])
     return f"""# Generated by agentops (domain/workorder.py render_agent_task_form); `agentops init` rewrites
 # the agent list from agentops.yaml. Field labels are what the parser reads: keep them.
 name: Agent Task
@@ -461,4 +508,28 @@ body:
       default: 0
     validations:
       required: false
-"""
+{stages}"""
+
+
+_STAGE_FIELDS = (("review-agent", LABEL_REVIEW_AGENT, "reviews this task's pull request", "pipeline.review"),
+                 ("ci-fix-agent", LABEL_CI_FIX_AGENT, "fixes failing CI on this task's pull request", "pipeline.ci_fix"),
+                 ("conflicts-agent", LABEL_CONFLICTS_AGENT, "resolves merge conflicts on this task's pull request",
+                  "pipeline.conflicts"))
+
+
+def _stage_dropdowns(agent_names: Sequence[str]) -> str:
+    """The per-task pipeline dropdowns: "default" first (agentops.yaml's choice), then the agents.
+    An agent named "default" cannot be picked per task (the word keeps agentops.yaml's choice)."""
+    opts = "\n".join(f"        - {_q(o)}" for o in
+                     [PIPELINE_DEFAULT, *(o for o in agent_names if o.casefold() != PIPELINE_DEFAULT)])
+    return "".join(f"""  - type: dropdown
+    id: {field_id}
+    attributes:
+      label: {_q(label)}
+      description: Which agent {what} ("default" keeps agentops.yaml's {setting}).
+      options:
+{opts}
+      default: 0
+    validations:
+      required: false
+""" for field_id, label, what, setting in _STAGE_FIELDS)

@@ -19,6 +19,7 @@ from agentops.orchestrator.ci_feedback import is_flaky, known_flaky, read_failur
 from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_ready, expire_dispatches
 from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.orchestrator.mirror import reflect
+from agentops.orchestrator.pipeline import stage_agent, trusted_choice
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import release_claim
 from agentops.orchestrator.sync import sync_repo, target_repos
@@ -190,9 +191,9 @@ class Router:
 
     def _review(self, ev: Event, rule: Rule) -> RouteResult:
         repo = ev.repo
-        reviewer = self.ctx.config.pipeline.review
-        if not reviewer:
-            return self._ignored(ev, "ignored: no review agent (pipeline.review is not set)", repo)
+        if not self.ctx.config.pipeline.review and not self._task_sets_reviewer(ev):
+            return self._ignored(ev, "ignored: no review agent (pipeline.review is not set, nor the task's "
+                                 "Review agent)", repo)
         pr = self._pull(repo, ev.get("pull_request.number", int))
         if pr is None or pr.state != "open" or lifecycle.task_of_pull(pr) is None:
             return self._ignored(ev, "ignored: not an open agent pull request", repo)
@@ -201,6 +202,10 @@ class Router:
         rec = self._task_record(repo, key)
         if rec is None:
             return self._ignored(ev, f"ignored: #{task} is not a known agent task", repo)
+        reviewer = stage_agent(self.ctx, rec, "review", self._author_of(rec))
+        if not reviewer:
+            return self._ignored(ev, f"ignored: no review agent for #{task} (neither pipeline.review nor its "
+                                 "form's Review agent)", repo)
         if f"{REVIEW_MODE}:{pr.head_sha}" in (rec.get("rounds") or {}):
             return RouteResult(ev.name, ev.action, rule.handler,
                                f"PR #{pr.number}: the review of {pr.head_sha[:12]} was already dispatched", repo)
@@ -236,6 +241,19 @@ class Router:
             self.ctx.store.update(docs.progress(repo), upd)
             log_action(self.ctx, agent=None, repo=repo, issue=task, action="rounds-exhausted", result="ok",
                        details={"pr": pr.number, "mode": mode, "rounds": len(tried)})
+
+    def _task_sets_reviewer(self, ev: Event) -> bool:
+        """The task of this PR's branch chose a review agent in its form (read locally: no request)."""
+        task = lifecycle.task_number(ev.get("pull_request.head.ref", required=False))
+        rec = self.ctx.store.get(docs.TASK_QUEUE, f"{ev.repo}#{task}") if task is not None else None
+        return rec is not None and trusted_choice(rec, "review") is not None
+
+    def _author_of(self, rec: Mapping[str, Any]) -> str:
+        """The agent that wrote the task's PR: the one its code run went to."""
+        agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")
+        if not agent or agent == "any":
+            agent = next((a.name for a in self.ctx.config.agents), "")
+        return agent
 
     def _task_record(self, repo: str, key: str) -> dict[str, Any] | None:
         rec = self.ctx.store.get(docs.TASK_QUEUE, key)
@@ -318,12 +336,10 @@ class Router:
                                                  and r.get("mode") != REVIEW_MODE], mode, limit)
             return RouteResult(ev.name, ev.action, rule.handler,
                                f"PR #{pr.number}: {used} of {limit} rounds used; no more (needs a human)", repo)
-        agent = str((rec.get("dispatch") or {}).get("agent") or rec.get("agent") or "")
-        if not agent or agent == "any":
-            agent = next((a.name for a in self.ctx.config.agents), "")
+        agent = self._author_of(rec)
         stage = {"fix-ci": "ci_fix", "resolve-conflicts": "conflicts"}.get(mode)
         if agent and stage:
-            agent = self.ctx.config.pipeline.agent_for(stage, agent) or agent
+            agent = stage_agent(self.ctx, rec, stage, agent) or agent
         if not agent:
             return self._ignored(ev, f"ignored: no agent to send PR #{pr.number} to", repo)
         got = dispatch_one(self.ctx, repo, key, rec, agent, ref=self._ref(repo), mode=mode, pr=pr.number,

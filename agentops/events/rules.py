@@ -127,7 +127,7 @@ RULES: tuple[Rule, ...] = (
          "complete the agent PR's task (its issue closed once); dispatch dependents that became ready; "
          "each open agent PR that no longer merges gets one resolve-conflicts round (bounded)"),
     Rule("pull_request", ("opened", "synchronize", "reopened", "ready_for_review"), "agent-pr-head", "review",
-         "with pipeline.review set: one review by the review agent per PR head (not a remediation round)"),
+         "with pipeline.review (or the task form's Review agent) set: one review by the review agent per PR head (not a remediation round)"),
     Rule("pull_request", ("closed",), "unmerged-agent-pr", "rejected",
          "attempt counted; the task back in the queue (dispatched again), needs-human after max_attempts"),
     Rule("pull_request_review", ("submitted",), "changes-requested", "address-review",

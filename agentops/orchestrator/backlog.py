@@ -10,6 +10,7 @@ from typing import Any
 from agentops.context import Context
 from agentops.domain.backlog import TaskProgress, task_progress
 from agentops.errors import BadInput
+from agentops.orchestrator.pipeline import has_review_agent
 from agentops.state import docs
 
 
@@ -32,9 +33,9 @@ def backlog_rows(ctx: Context, tasks: Mapping[str, Mapping[str, Any]]) -> list[T
     """One row per task, in the order given."""
     repos = {_repo_of(k, t) for k, t in tasks.items()}
     progress = progress_of(ctx, sorted(repos))
-    review_agent = bool(ctx.config.pipeline.review)
     max_rounds = ctx.config.code.max_rounds
-    return [task_progress(k, t, progress.get(_repo_of(k, t), {}), review_agent=review_agent, max_rounds=max_rounds)
+    return [task_progress(k, t, progress.get(_repo_of(k, t), {}), review_agent=has_review_agent(ctx, t),
+                          max_rounds=max_rounds)
             for k, t in tasks.items()]
 
 

@@ -106,6 +106,9 @@ def _judge(ctx: Context, t: dict[str, Any], *, write: bool) -> None:
     decision, keep = decide(ctx, facts_of(t), t, write=write)
     t.update(keep)
     t["trusted"], t["trust_reason"] = decision.trusted, decision.reason
+    if decision.trusted:
+        # The only place the form's pipeline becomes one the rounds follow (orchestrator.pipeline).
+        t["trusted_pipeline"] = dict(t.get("pipeline") or {})
 
 
 def _status(t: Mapping[str, Any], r: q.Readiness, trusted: bool, trust_reason: str, now: dt.datetime,

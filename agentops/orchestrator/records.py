@@ -56,6 +56,8 @@ def task_from_issue(issue: Issue, old: Mapping[str, Any] | None, known_agents: S
         "dependencies": list(order.dependencies), "problems": [str(p) for p in order.problems],
         "secrets": mentions_secrets(f"{issue.title}\n{order.spec}"),
         "base_priority": base_priority, "task_kind": order.kind,
+        # The form's per-task pipeline; honoured only as the trusted text had it (orchestrator.pipeline).
+        "pipeline": dict(order.pipeline),
         # The approval covers this exact text; markers in it are judged by who wrote the issue.
         "body_hash": body_hash(issue.body),
         "body_markers": sorted({m.kind for m in find_markers(issue.body)})[:20],

@@ -12,7 +12,7 @@ import pytest
 
 from agentops.demo import sample
 from agentops.demo.form import NO_RESPONSE, render_submission
-from agentops.domain.workorder import parse_work_order, render_agent_task_form
+from agentops.domain.workorder import FORM_LABELS, parse_work_order, render_agent_task_form
 
 
 def test_rendered_form_parses_back_to_the_answers() -> None:
@@ -20,7 +20,7 @@ def test_rendered_form_parses_back_to_the_answers() -> None:
     prefix, body, labels = render_submission(form, sample.TASK_ANSWERS)
     assert prefix == "[Agent Task]: " and labels == ["agent-task"]
     # GitHub's rendering: every submitted field as `### label`, empty ones as _No response_.
-    assert body.count("### ") == 8
+    assert body.count("### ") == len(FORM_LABELS)
     assert f"### Deadline\n\n{NO_RESPONSE}" in body
     order = parse_work_order(body, repo="o/r", number=1, known_agents=[sample.AGENT_NAME])
     assert order.problems == ()

@@ -178,10 +178,11 @@ def test_rendered_form_round_trips_through_the_parser() -> None:
     doc = yaml.safe_load(wo.render_agent_task_form(AGENTS))
     answers = {wo.LABEL_AGENT: "codex", wo.LABEL_SPEC: "- one\n- two", wo.LABEL_ACCEPTANCE: "_No response_",
                wo.LABEL_DEADLINE: "2026-01-02T03:04:05Z", wo.LABEL_DEPENDENCIES: "#3, a/b#4",
-               wo.LABEL_PRIORITY: "low", wo.LABEL_CAPABILITIES: "_No response_", wo.LABEL_KIND: "investigation"}
+               wo.LABEL_PRIORITY: "low", wo.LABEL_CAPABILITIES: "_No response_", wo.LABEL_KIND: "investigation",
+               wo.LABEL_REVIEW_AGENT: "claude", wo.LABEL_CI_FIX_AGENT: "default", wo.LABEL_CONFLICTS_AGENT: "None"}
     body = "\n\n".join(f"### {label}\n\n{answers[label]}" for label in _form_labels(doc))
     order = wo.parse_work_order(body, repo="o/r", number=9, known_agents=AGENTS)
-    assert order.valid and order.kind == "investigation"
+    assert order.valid and order.kind == "investigation" and order.pipeline == (("review", "claude"),)
     assert (order.agent, order.steps, order.priority, order.dependencies) == ("codex", ("one", "two"), "low",
                                                                                 ("o/r#3", "a/b#4"))
     assert order.deadline == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
