@@ -32,7 +32,11 @@ def to_jsonable(value: Any) -> Any:
     from pathlib import PurePath
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        doc = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Derived figures a consumer should not have to recompute (e.g. JUnitSummary.passed).
+        for name in getattr(type(value), "JSON_PROPERTIES", ()):
+            doc[name] = to_jsonable(getattr(value, name))
+        return doc
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

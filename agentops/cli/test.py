@@ -39,7 +39,12 @@ def test_cmd(
         rows = []
         for g in result.gates:
             j = g.junit
-            tests = f"{j.passed}/{j.tests} passed" if j else "-"
+            tests = "-"
+            if j:
+                # Results, as pytest counts them: with subtests the total is the JUnit one.
+                tests = f"{j.passed}/{j.tests + j.subtests} passed"
+                if j.subtests:
+                    tests += f" ({j.tests} tests + {j.subtests} subtests)"
             rows.append([g.name, "yes" if g.required else "no", g.status, tests, f"{g.duration_s:.1f}s", g.reason])
         out.table(f"agentops test {result.sha[:12] if result.sha else '(working tree)'}",
                   ["Gate", "Required", "Result", "Tests", "Duration", "Details"], rows)

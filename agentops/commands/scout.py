@@ -27,7 +27,7 @@ from agentops.github.port import GitHubPort
 from agentops.scout import checks as C
 from agentops.scout.checks import local_audit
 from agentops.scout.fetch import RepoFetch, fetch_endpoint, fetch_repo
-from agentops.scout.snapshot import RepoInputs, iso
+from agentops.scout.snapshot import ENDPOINTS, RepoInputs, iso
 
 CYCLE_KEY = "_cycle"
 LOCAL_OWNER = "local"
@@ -366,7 +366,7 @@ def _evaluate(ctx: Context, t: _Target, got: RepoFetch | None, checks: Sequence[
     branch = (got.default_branch if got else None) or "main"
     test_results = ctx.store.records(docs.test_results(t.repo)) if t.github and "coverage" in checks else {}
     inputs = RepoInputs(repo=t.repo, default_branch=branch,
-                        items={name: got.items(name) for name in ("issues", "pulls", "runs", "alerts")} if got else {},
+                        items={name: got.items(name) for name in ENDPOINTS} if got else {},
                         errors=dict(got.errors) if got else {}, test_results=test_results)
     repo_cfg = ctx.config.repository(t.repo) if t.github else None
     thresholds = (repo_cfg.thresholds if repo_cfg and repo_cfg.thresholds else None) or ctx.config.thresholds
@@ -390,11 +390,14 @@ def _evaluate(ctx: Context, t: _Target, got: RepoFetch | None, checks: Sequence[
             for f in outcome.findings:
                 s.findings[f.fingerprint] = f
         else:
-            # Keep what this check found last time: a failed read resolves nothing.
+            # Keep what this check found last time: a failed read resolves nothing. What the
+            # reads that worked show is raised all the same (a partial read fails closed).
             prev = (ctx.store.get(docs.SCAN_RESULTS, t.repo) or {}).get("findings") or {}
             for fp, d in prev.items():
                 if S.check_of(fp) == name:
                     s.findings[fp] = S.Finding.from_dict(d)
+            for f in outcome.findings:
+                s.findings[f.fingerprint] = f
     return s
 
 

@@ -334,7 +334,7 @@ def _rerun(ctx: Context, test_cfg: TestConfig, argv: tuple[str, ...], workdir: P
     Returns (flaky test ids, everything passed on re-run, re-runs made, seconds spent)."""
     prefix = G.pytest_prefix(argv)
     node_ids: list[str] = []
-    if prefix and junit is not None and junit.failed and junit.failed_total == len(junit.failed):
+    if prefix and junit is not None and junit.failed and junit.failed_cases == len(junit.failed):
         ids = [pytest_node_id(f.classname, f.name, lambda p: (workdir / p).is_file()) for f in junit.failed]
         node_ids = [i for i in ids if i is not None] if all(ids) else []
     spent = 0.0
@@ -459,7 +459,8 @@ def _summary_record(result: TestResult) -> dict[str, Any]:
         "duration_s": result.duration_s, "flaky": list(result.flaky),
         "gates": [{"name": g.name, "status": g.status, "required": g.required, "reason": g.reason,
                    "exit_code": g.exit_code, "duration_s": g.duration_s, "flaky": list(g.flaky),
-                   "tests": g.junit.tests if g.junit else None, "failures": g.junit.failures if g.junit else None,
+                   "tests": g.junit.tests if g.junit else None, "subtests": g.junit.subtests if g.junit else None,
+                   "failures": g.junit.failures if g.junit else None,
                    "errors": g.junit.errors if g.junit else None, "skipped": g.junit.skipped if g.junit else None}
                   for g in result.gates],
         "failures": [{"gate": gate, "id": f.id, "file": f.file, "line": f.line, "message": f.message[:300]}

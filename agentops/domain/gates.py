@@ -138,7 +138,7 @@ def classify_rerun(first: JUnitSummary, rerun: JUnitSummary | None, rerun_ok: bo
     if rerun is None:
         return ()
     still = {f.id for f in rerun.failed}
-    if rerun.failed_total > len(rerun.failed):  # the detail list was capped: cannot tell who passed
+    if rerun.failed_cases > len(rerun.failed):  # the detail list was capped: cannot tell who passed
         return ()
     return tuple(t for t in failed_first if t not in still)
 
@@ -192,11 +192,19 @@ def failing_tests(gates: Sequence[GateResult]) -> list[tuple[str, TestFailure]]:
 
 
 def unflaky_failures(gates: Sequence[GateResult]) -> int | None:
-    """Failing tests across gates, flaky ones excluded; None when no gate had a test report."""
-    counted = [g for g in gates if g.junit is not None]
-    if not counted:
-        return None
-    return sum(max(g.junit.failed_total - len(g.flaky), 0) for g in counted if g.junit is not None)
+    """Failing results across gates (a failing subtest is one, as pytest counts them), flaky tests
+    excluded with all their subtests; None when no gate had a test report."""
+    total, seen = 0, False
+    for g in gates:
+        if g.junit is None:
+            continue
+        seen = True
+        flaky = set(g.flaky)
+        # A listed flaky test takes its failing subtests with it; an unlisted one (the list is
+        # capped) counts as one.
+        listed = {f.id: f.results for f in g.junit.failed}
+        total += max(g.junit.failed_total - sum(listed.get(t, 1) for t in flaky), 0)
+    return total if seen else None
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -213,6 +221,8 @@ class ReportView:
 
 
 def _counts(j: JUnitSummary) -> str:
+    """Results as pytest counts them: with subtests, pytest's "4 failed, 2 passed, 3 subtests passed"
+    (JUnit tests="9") reads "5 passed, 4 failed (4 tests + 5 subtests)"."""
     parts = [f"{j.passed} passed"]
     if j.failures:
         parts.append(f"{j.failures} failed")
@@ -220,7 +230,8 @@ def _counts(j: JUnitSummary) -> str:
         parts.append(f"{j.errors} error{'s' if j.errors != 1 else ''}")
     if j.skipped:
         parts.append(f"{j.skipped} skipped")
-    return ", ".join(parts)
+    text = ", ".join(parts)
+    return f"{text} ({j.tests} tests + {j.subtests} subtests)" if j.subtests else text
 
 
 def _cell(text: str) -> str:
@@ -249,6 +260,9 @@ def status_description(view: ReportView) -> str:
     tests = sum(g.junit.tests for g in view.gates if g.junit)
     if tests:
         parts.append(f"{tests} tests")
+    subtests = sum(g.junit.subtests for g in view.gates if g.junit)
+    if subtests:
+        parts.append(f"{subtests} subtests")
     flaky = sum(len(g.flaky) or (1 if g.status == "flaky" else 0) for g in view.gates)
     if flaky:
         parts.append(f"{flaky} flaky")

@@ -4,6 +4,17 @@ The parser drives expat directly (the engine under ElementTree.iterparse) and bu
 element tree at all, so a 50,000-testcase file costs time, not memory. Reports come from
 the code under test, which may be hostile: a DOCTYPE (and so any ENTITY declaration) is
 refused before expat can expand anything, and captured failure text is capped.
+
+Subtests (pytest 9's `subtests` fixture, unittest's `subTest`): pytest writes one <testcase>
+per test and puts every failing or skipped subtest in it as one more <failure>/<skipped>
+element; a passing subtest leaves no element at all, only a unit in the suite's `tests`
+attribute. So the suite's `tests` minus its <testcase> elements is the number of subtests,
+and counting elements (not test cases) gives pytest's own `failures` and `skipped` totals.
+Only the passing-subtest figure rests on an attribute the report declares; every failure
+that decides a gate is an element that was actually written. Which of a case's failures is
+the test's own and which a subtest's, JUnit does not say: the totals are exact, the split
+(`failed_subtests`) is exact for pytest's `subtests` fixture and one short for a unittest
+subTest that fails inside a passing test.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, ClassVar
 
 MAX_FAILURES_KEPT = 50  # failures listed in detail; the counts stay exact
 MAX_TEXT = 4000  # characters of failure text kept per failure
@@ -46,25 +57,43 @@ class TestFailure:
     file: str | None = None
     line: int | None = None
     text: str = ""
+    results: int = 1  # failing results this test case holds: itself plus its failing subtests
 
 
 @dataclass(frozen=True)
 class JUnitSummary:
-    tests: int = 0
-    failures: int = 0
-    errors: int = 0
-    skipped: int = 0
+    """Counts as pytest reports them: `tests + subtests` is the JUnit `tests` total; `failures`,
+    `errors` and `skipped` are the JUnit totals (pytest's "N failed" counts failing subtests too)."""
+
+    tests: int = 0  # test cases (<testcase> elements)
+    failures: int = 0  # failing results, failing subtests included
+    errors: int = 0  # test cases in error (a teardown error after a failure is not a second one)
+    skipped: int = 0  # skipped results, skipped subtests included
     time_s: float = 0.0
     slowest: tuple[TestTime, ...] = ()
-    failed: tuple[TestFailure, ...] = ()  # at most MAX_FAILURES_KEPT
+    failed: tuple[TestFailure, ...] = ()  # failing test cases, at most MAX_FAILURES_KEPT
+    subtests: int = 0  # subtest results inside the test cases, whatever their outcome
+    # Failures a test case holds beyond its first: failing subtests. Exact for pytest's `subtests`
+    # fixture (the case's own failure says "contains N failed subtests"); a unittest subTest that
+    # fails in a passing test leaves no such failure, so its case's one failure counts as the case's.
+    failed_subtests: int = 0
+
+    JSON_PROPERTIES: ClassVar[tuple[str, ...]] = ("passed",)
 
     @property
     def passed(self) -> int:
-        return max(self.tests - self.failures - self.errors - self.skipped, 0)
+        """Passing results, subtests included: pytest's "N passed" plus "M subtests passed"."""
+        return max(self.tests + self.subtests - self.failures - self.errors - self.skipped, 0)
 
     @property
     def failed_total(self) -> int:
+        """Failing results, subtests included: what pytest's summary counts as failed or errors."""
         return self.failures + self.errors
+
+    @property
+    def failed_cases(self) -> int:
+        """Test cases with a failure or error: what `failed` lists when it is not capped."""
+        return self.failures - self.failed_subtests + self.errors
 
 
 def merge(summaries: list[JUnitSummary]) -> JUnitSummary:
@@ -77,6 +106,7 @@ def merge(summaries: list[JUnitSummary]) -> JUnitSummary:
         tests=sum(s.tests for s in summaries), failures=sum(s.failures for s in summaries),
         errors=sum(s.errors for s in summaries), skipped=sum(s.skipped for s in summaries),
         time_s=round(sum(s.time_s for s in summaries), 3), slowest=tuple(slow), failed=failed,
+        subtests=sum(s.subtests for s in summaries), failed_subtests=sum(s.failed_subtests for s in summaries),
     )
 
 
@@ -162,9 +192,24 @@ def parse_xml_stream(parser: object, stream: IO[bytes], chunk: int = 1 << 20) ->
         raise ReportError(f"malformed XML: {exc}") from exc
 
 
+class _Suite:
+    """A <testsuite> being read: what it declares and what it holds."""
+
+    __slots__ = ("cases", "declared", "nested")
+
+    def __init__(self, declared: int | None) -> None:
+        self.declared = declared
+        self.cases = 0
+        self.nested = False
+
+
 class _JUnitHandler:
     def __init__(self) -> None:
         self.tests = self.failures = self.errors = self.skipped = 0
+        self.failed_subtests = self.skipped_subtests = 0  # elements beyond a test case's first
+        self.undeclared = 0  # results a leaf suite declares beyond its <testcase> elements: subtests
+        self.suites: list[_Suite] = []
+        self.n_failure = self.n_skipped = 0  # elements of the current test case
         self.time_s = 0.0
         self.slow: list[tuple[float, int, str]] = []  # min-heap of the slowest
         self.failed: list[TestFailure] = []
@@ -181,12 +226,21 @@ class _JUnitHandler:
         if not self.seen_root:
             self.seen_root = True
             self.root_ok = tag in ("testsuites", "testsuite", "testrun")
-        if tag == "testcase":
+        if tag == "testsuite":
+            if self.suites:
+                self.suites[-1].nested = True
+            self.suites.append(_Suite(_int(attrs.get("tests"))))
+        elif tag == "testcase":
             self.case = attrs
             self.case_time = _float(attrs.get("time"))
             self.outcome = None
             self.outcome_attrs = {}
+            self.n_failure = self.n_skipped = 0
         elif self.case is not None and tag in ("failure", "error", "skipped"):
+            if tag == "failure":
+                self.n_failure += 1
+            elif tag == "skipped":
+                self.n_skipped += 1
             # A teardown error after a failure must not turn one test into two outcomes.
             if self.outcome is None or (self.outcome == "skipped" and tag != "skipped"):
                 self.outcome = tag
@@ -208,9 +262,24 @@ class _JUnitHandler:
         elif tag == "testcase" and self.case is not None:
             self._finish_case(self.case)
             self.case = None
+            if self.suites:
+                self.suites[-1].cases += 1
+        elif tag == "testsuite" and self.suites:
+            suite = self.suites.pop()
+            # Only a leaf suite's figure is compared: an outer one declares its children's tests too.
+            if not suite.nested and suite.declared is not None:
+                self.undeclared += max(suite.declared - suite.cases, 0)
 
     def _finish_case(self, case: dict[str, str]) -> None:
         self.tests += 1
+        # The case's own outcome is one element; every further <failure> or <skipped> is a
+        # subtest's (pytest 9 adds one per failing or skipped subtest to the test's case).
+        failing = self.outcome in ("failure", "error")
+        sub_failed = self.n_failure - (1 if self.outcome == "failure" else 0)
+        self.failures += self.n_failure
+        self.failed_subtests += sub_failed
+        self.skipped += self.n_skipped
+        self.skipped_subtests += self.n_skipped - (1 if self.outcome == "skipped" else 0)
         self.time_s += self.case_time
         classname = case.get("classname", "")
         name = case.get("name", "")
@@ -220,17 +289,15 @@ class _JUnitHandler:
             heapq.heappush(self.slow, item)
         elif item > self.slow[0]:
             heapq.heapreplace(self.slow, item)
-        if self.outcome == "skipped":
-            self.skipped += 1
-        elif self.outcome in ("failure", "error"):
-            if self.outcome == "failure":
-                self.failures += 1
-            else:
+        if failing:
+            if self.outcome == "error":
                 self.errors += 1
             if len(self.failed) < MAX_FAILURES_KEPT:
-                self.failed.append(self._failure(case, classname, name, test_id, self.outcome))
+                self.failed.append(self._failure(case, classname, name, test_id, str(self.outcome),
+                                                 1 + sub_failed))
 
-    def _failure(self, case: dict[str, str], classname: str, name: str, test_id: str, kind: str) -> TestFailure:
+    def _failure(self, case: dict[str, str], classname: str, name: str, test_id: str, kind: str,
+                 results: int) -> TestFailure:
         attrs = self.outcome_attrs
         text = attrs.get("__text__", "").strip()
         message = attrs.get("message") or (text.splitlines()[-1] if text else kind)
@@ -240,12 +307,15 @@ class _JUnitHandler:
             if tline is not None:
                 file, line = tfile, tline
         return TestFailure(id=test_id, classname=classname, name=name, kind=kind, message=message[:500],
-                           file=file, line=line, text=text)
+                           file=file, line=line, text=text, results=results)
 
     def summary(self) -> JUnitSummary:
         slow = tuple(TestTime(t, round(s, 3)) for s, _n, t in sorted(self.slow, key=lambda x: (-x[0], x[1])))
+        # A failing or skipped subtest is a subtest even where the suite declares no total.
+        subtests = max(self.undeclared, self.failed_subtests + self.skipped_subtests)
         return JUnitSummary(tests=self.tests, failures=self.failures, errors=self.errors, skipped=self.skipped,
-                            time_s=round(self.time_s, 3), slowest=slow, failed=tuple(self.failed))
+                            time_s=round(self.time_s, 3), slowest=slow, failed=tuple(self.failed),
+                            subtests=subtests, failed_subtests=self.failed_subtests)
 
 
 def parse_junit(stream: IO[bytes]) -> JUnitSummary:

@@ -27,6 +27,7 @@ from agentops.github.models import (
     CheckRun,
     CombinedStatus,
     Comment,
+    CommitStatus,
     DependabotAlert,
     Fetched,
     Identity,
@@ -543,6 +544,16 @@ class GitHubAdapter:
         items = self._list(f"{_r(repo)}/commits/{quote(ref, safe='')}/check-runs", f"check runs of {repo}@{ref}",
                            key="check_runs")
         return [convert.check_run(d) for d in items]
+
+    def fetch_commit_statuses(self, repo: str, ref: str, *,
+                              validators: Validators | None = None) -> Fetched[CommitStatus]:
+        return self._fetched(f"{_r(repo)}/commits/{quote(ref, safe='')}/status", f"combined status of {repo}@{ref}",
+                             convert.commit_status, key="statuses", validators=validators, max_pages=1,
+                             per_page=100)
+
+    def fetch_check_runs(self, repo: str, ref: str, *, validators: Validators | None = None) -> Fetched[CheckRun]:
+        return self._fetched(f"{_r(repo)}/commits/{quote(ref, safe='')}/check-runs", f"check runs of {repo}@{ref}",
+                             convert.check_run, key="check_runs", validators=validators, max_pages=1, per_page=100)
 
     def list_workflow_runs(self, repo: str, *, branch: str | None = None, status: str | None = None,
                            event: str | None = None, per_page: int = 30, max_pages: int | None = 1,

@@ -232,6 +232,7 @@ def check_run(data: Json) -> CheckRun:
         started_at=parse_time(data.get("started_at")),
         completed_at=parse_time(data.get("completed_at")),
         output_text=_str(output, "text"),
+        app_slug=_str(data["app"], "slug") if isinstance(data.get("app"), Mapping) else "",
     )
 
 

@@ -160,6 +160,7 @@ class CheckRun:
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     output_text: str = ""
+    app_slug: str = ""  # the GitHub App that reported it ("github-actions" for workflow jobs)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from agentops.github.models import (
     CheckRun,
     CombinedStatus,
     Comment,
+    CommitStatus,
     DependabotAlert,
     Fetched,
     Identity,
@@ -196,6 +197,15 @@ class GitHubPort(Protocol):
     def get_combined_status(self, repo: str, ref: str) -> CombinedStatus: ...
 
     def list_check_runs(self, repo: str, ref: str) -> list[CheckRun]: ...
+
+    def fetch_commit_statuses(self, repo: str, ref: str, *,
+                              validators: Validators | None = None) -> Fetched[CommitStatus]:
+        """The latest status of each context on `ref` (the combined status), conditionally."""
+        ...
+
+    def fetch_check_runs(self, repo: str, ref: str, *, validators: Validators | None = None) -> Fetched[CheckRun]:
+        """The latest check run of each name on `ref`, every app's, conditionally."""
+        ...
 
     def list_workflow_runs(self, repo: str, *, branch: str | None = None, status: str | None = None,
                            event: str | None = None, per_page: int = 30, max_pages: int | None = 1,

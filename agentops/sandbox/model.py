@@ -156,6 +156,7 @@ class CheckRun:
     details_url: str | None = None
     external_id: str | None = None
     output: dict[str, Any] = field(default_factory=dict)
+    app_id: int | None = None  # the GitHub App that created it; None: GitHub Actions
 
 
 @dataclass

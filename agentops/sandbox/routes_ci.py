@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
 from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, User, Workflow, WorkflowRun, rank
 from agentops.sandbox.router import Routes
+from agentops.sandbox.routes_apps import app_json
 from agentops.sandbox.routes_core import load_repo, viewer
 from agentops.sandbox.shapes import commit_json, minimal_repo_json, user_json
 from agentops.sandbox.state import State
@@ -101,7 +102,12 @@ def actions_app_json(base: str) -> dict[str, Any]:
             "permissions": dict(_ACTIONS_APP_PERMISSIONS), "events": list(_ACTIONS_APP_EVENTS)}
 
 
-def check_json(base: str, repo: Repo, c: CheckRun) -> dict[str, Any]:
+def _check_app(emu: Emulator, base: str, c: CheckRun) -> dict[str, Any]:
+    app = emu.state.apps.apps.get(c.app_id) if c.app_id is not None else None
+    return actions_app_json(base) if app is None else app_json(emu, base, app)
+
+
+def check_json(base: str, repo: Repo, c: CheckRun, app: dict[str, Any] | None = None) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}"
     out = {"title": None, "summary": None, "text": None, "annotations_count": 0,
            "annotations_url": f"{api}/check-runs/{c.id}/annotations", **c.output}
@@ -109,7 +115,7 @@ def check_json(base: str, repo: Repo, c: CheckRun) -> dict[str, Any]:
             "url": f"{api}/check-runs/{c.id}", "html_url": f"{base}/{repo.full_name}/runs/{c.id}",
             "details_url": c.details_url, "status": c.status, "conclusion": c.conclusion,
             "started_at": iso(c.started_at), "completed_at": iso(c.completed_at), "output": out, "name": c.name,
-            "check_suite": {"id": c.id}, "app": actions_app_json(base), "pull_requests": []}
+            "check_suite": {"id": c.id}, "app": app or actions_app_json(base), "pull_requests": []}
 
 
 @route("GET", REPO + "/commits/{ref}/check-runs")
@@ -126,7 +132,8 @@ def list_check_runs(emu: Emulator, req: Request) -> Response:
             if c.name not in newest or c.id > newest[c.name].id:
                 newest[c.name] = c
         runs = sorted(newest.values(), key=lambda c: c.id)
-    return paginate(req, [check_json(req.base_url, repo, c) for c in runs], wrap="check_runs")
+    return paginate(req, [check_json(req.base_url, repo, c, _check_app(emu, req.base_url, c)) for c in runs],
+                    wrap="check_runs")
 
 
 @route("POST", REPO + "/check-runs")
@@ -142,11 +149,15 @@ def create_check_run(emu: Emulator, req: Request) -> Response:
     if status == "completed" and not conclusion:
         raise validation({"resource": "CheckRun", "field": "conclusion", "code": "missing_field"})
     output = data.get("output") if isinstance(data.get("output"), dict) else {}
+    # An installation token's check run is its App's (an external CI); any other caller's is
+    # shown as GitHub Actions', as the runs the emulated workflows report.
+    app = emu.state.apps.by_bot(req.user) if req.user else None
     cid = emu.state.add_check_run(repo.full_name, sha, name=data["name"], status=status, conclusion=conclusion,
-                                  details_url=data.get("details_url"), output=output)
+                                  details_url=data.get("details_url"), output=output,
+                                  app_id=app.id if app is not None else None)
     run = next(c for c in repo.check_runs if c.id == cid)
     run.external_id = data.get("external_id")
-    return Response(201, check_json(req.base_url, repo, run))
+    return Response(201, check_json(req.base_url, repo, run, _check_app(emu, req.base_url, run)))
 
 
 # -- workflows and runs ---------------------------------------------------------------

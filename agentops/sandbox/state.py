@@ -465,12 +465,14 @@ class State:
 
     def add_check_run(self, full_name: str, sha: str, *, name: str, status: str = "completed",
                       conclusion: str | None = "success", details_url: str | None = None,
-                      output: dict[str, Any] | None = None) -> int:
+                      output: dict[str, Any] | None = None, app_id: int | None = None) -> int:
+        """`app_id`: the GitHub App (add_app) reporting it, as an external CI does; None: GitHub Actions."""
         with self.lock:
             repo = self.repo(full_name)
             now = self.clock()
             run = CheckRun(self.next_id("check"), sha, name, status, conclusion if status == "completed" else None,
-                           now, now if status == "completed" else None, details_url, None, dict(output or {}))
+                           now, now if status == "completed" else None, details_url, None, dict(output or {}),
+                           app_id=app_id)
             repo.check_runs.append(run)
             return run.id
 

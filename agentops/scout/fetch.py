@@ -1,11 +1,12 @@
 """Reading one repository for the scout, as cheaply as GitHub allows.
 
 Cold: the repository (for its default branch), then issues (with pull requests), workflow
-runs, Dependabot alerts and, when the issues list shows open PRs, the pull requests: four
-or five reads. Warm: issues, runs and alerts are asked with the
-stored validators ("has anything changed?"); 304s cost no primary rate limit and reuse the
-stored items. Pull requests are read again only when the issues list (which GitHub bumps
-on every PR update) or the runs changed, so an unchanged repository costs three 304s.
+runs, the default branch's combined status and check runs (what an external CI reports),
+Dependabot alerts and, when the issues list shows open PRs, the pull requests: six or seven
+reads. Warm: issues, runs, statuses, check runs and alerts are asked with the stored
+validators ("has anything changed?"); 304s cost no primary rate limit and reuse the stored
+items. Pull requests are read again only when the issues list (which GitHub bumps on every
+PR update) or the runs changed, so an unchanged repository costs five 304s.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentops.errors import AgentOpsError, Forbidden, NotFound, RateLimited
+from agentops.errors import AgentOpsError, Forbidden, GitHubError, NotFound, RateLimited
 from agentops.github.models import Fetched, Validators
 from agentops.github.port import GitHubPort
 from agentops.scout import snapshot as snap
 
-PROBES: tuple[str, ...] = ("issues", "runs", "alerts")
+PROBES: tuple[str, ...] = ("issues", "runs", "statuses", "checks", "alerts")
 
 
 @dataclass
@@ -43,7 +44,24 @@ def _validators(stored: Mapping[str, Any] | None) -> Validators | None:
     return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
 
 
-def _read(gh: GitHubPort, repo: str, name: str, v: Validators | None) -> Fetched[Any]:
+def _branch_ci(gh: GitHubPort, repo: str, name: str, v: Validators | None, branch: str | None) -> Fetched[Any]:
+    """The default branch's commit statuses or check runs: what an external CI reports, which
+    the workflow runs do not show. A branch with no commit yet has none."""
+    if not branch:
+        return Fetched(items=())
+    try:
+        if name == "statuses":
+            return gh.fetch_commit_statuses(repo, branch, validators=v)
+        return gh.fetch_check_runs(repo, branch, validators=v)
+    except NotFound:
+        return Fetched(items=())
+    except GitHubError as exc:
+        if exc.status in (409, 422):  # an empty repository, or no commit on the branch
+            return Fetched(items=())
+        raise
+
+
+def _read(gh: GitHubPort, repo: str, name: str, v: Validators | None, branch: str | None = None) -> Fetched[Any]:
     if name == "issues":
         # Pull requests included: the same request tells whether there are any open PRs.
         return gh.list_issues(repo, state="open", validators=v, include_pulls=True)
@@ -51,13 +69,16 @@ def _read(gh: GitHubPort, repo: str, name: str, v: Validators | None) -> Fetched
         return gh.list_workflow_runs(repo, per_page=100, max_pages=1, validators=v)
     if name == "alerts":
         return gh.list_dependabot_alerts(repo, state="open", validators=v)
+    if name in ("statuses", "checks"):
+        return _branch_ci(gh, repo, name, v, branch)
     if name == "pulls":
         return gh.list_pulls(repo, state="open", validators=v)
     raise ValueError(name)
 
 
 _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "issues": snap.issue_item, "runs": snap.run_item, "alerts": snap.alert_item, "pulls": snap.pull_item}
+    "issues": snap.issue_item, "runs": snap.run_item, "alerts": snap.alert_item, "pulls": snap.pull_item,
+    "statuses": snap.status_item, "checks": snap.check_item}
 
 
 def _why(name: str, exc: AgentOpsError) -> str:
@@ -68,7 +89,7 @@ def _why(name: str, exc: AgentOpsError) -> str:
 
 def fetch_endpoint(gh: GitHubPort, out: RepoFetch, name: str, stored: Mapping[str, Any] | None) -> None:
     try:
-        got = _read(gh, out.repo, name, _validators(stored))
+        got = _read(gh, out.repo, name, _validators(stored), out.default_branch)
     except RateLimited:
         raise
     except AgentOpsError as exc:

@@ -13,9 +13,9 @@ from typing import Any
 from agentops.domain import scout as S
 from agentops.domain import timeutil
 from agentops.domain import workorder as wo
-from agentops.github.models import DependabotAlert, Issue, PullRequest, WorkflowRun
+from agentops.github.models import CheckRun, CommitStatus, DependabotAlert, Issue, PullRequest, WorkflowRun
 
-ENDPOINTS: tuple[str, ...] = ("issues", "pulls", "runs", "alerts")
+ENDPOINTS: tuple[str, ...] = ("issues", "pulls", "runs", "statuses", "checks", "alerts")
 
 
 def iso(t: dt.datetime | None) -> str | None:
@@ -49,6 +49,16 @@ def pull_item(p: PullRequest) -> dict[str, Any]:
 def run_item(r: WorkflowRun) -> dict[str, Any]:
     return {"id": r.id, "name": r.name, "workflow_id": r.workflow_id, "branch": r.head_branch, "sha": r.head_sha,
             "status": r.status, "conclusion": r.conclusion, "created": iso(r.created_at), "url": r.html_url}
+
+
+def status_item(s: CommitStatus) -> dict[str, Any]:
+    return {"context": s.context, "state": s.state, "description": s.description, "url": s.target_url,
+            "updated": iso(s.updated_at)}
+
+
+def check_item(c: CheckRun) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "app": c.app_slug, "status": c.status, "conclusion": c.conclusion,
+            "completed": iso(c.completed_at), "url": c.html_url}
 
 
 def alert_item(a: DependabotAlert) -> dict[str, Any]:

@@ -136,6 +136,11 @@ def _setup(emu: Emulator) -> World:
     token = world.call("POST", f"/app/installations/{inst}/access_tokens", 201, {}, who="jwt")
     tokens["installation"] = token["token"]
     tokens["installation_id"] = str(inst)
+    # A CI vendor's App: its check runs name it (not GitHub Actions), as an external CI's do.
+    vendor = st.add_app(43, public_pem(make_key()), slug="vendor-ci",
+                        permissions={"metadata": "read", "checks": "write", "statuses": "write"})
+    vendor_inst = st.apps.installations[st.install_app(43, OWNER, repos=[REPO])]
+    tokens["vendor"] = st.apps.issue_token(vendor, vendor_inst).token
     return world
 
 
@@ -348,7 +353,11 @@ def _drive_ci(w: World) -> None:
                                                "conclusion": "success",
                                                "output": {"title": "ok", "summary": "all green"}})
     w.call("POST", f"{repo}/check-runs", 201, {"name": "agentops/lint", "head_sha": sha})
-    w.call("GET", f"{repo}/commits/{sha}/check-runs", 200)
+    vendor = w.call("POST", f"{repo}/check-runs", 201, {"name": "vendor/build", "head_sha": sha,
+                                                        "status": "completed", "conclusion": "failure"}, who="vendor")
+    assert vendor["app"]["slug"] == "vendor-ci"
+    listed = w.call("GET", f"{repo}/commits/{sha}/check-runs", 200)
+    assert {c["name"]: c["app"]["slug"] for c in listed["check_runs"]}["vendor/build"] == "vendor-ci"
     workflows = w.call("GET", f"{repo}/actions/workflows", 200)
     wid = workflows["workflows"][0]["id"]
     w.call("GET", f"{repo}/actions/workflows/{wid}", 200)

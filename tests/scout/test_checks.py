@@ -20,15 +20,45 @@ def _run(i: int, conclusion: str, branch: str = "main", name: str = "CI") -> dic
             "conclusion": conclusion, "created": f"2026-01-0{i}T00:00:00Z", "url": f"u{i}"}
 
 
+QUIET: dict[str, list[dict[str, object]]] = {"statuses": [], "checks": []}  # no external CI
+
+
 def test_ci_reports_failing_workflow_since_streak_start() -> None:
     runs = [_run(1, "success"), _run(2, "failure"), _run(3, "failure"), _run(4, "success", branch="dev"),
             _run(5, "success", name="Lint")]
-    out = ci.evaluate(RepoInputs("o/r", "main", {"runs": runs}), CheckContext(now=NOW))
+    out = ci.evaluate(RepoInputs("o/r", "main", {"runs": runs, **QUIET}), CheckContext(now=NOW))
     assert [(f.subject, f.since) for f in out.findings] == [("workflow:CI", "2026-01-02T00:00:00Z")]
-    fixed = ci.evaluate(RepoInputs("o/r", "main", {"runs": [*runs, _run(6, "success")]}), CheckContext(now=NOW))
+    fixed = ci.evaluate(RepoInputs("o/r", "main", {"runs": [*runs, _run(6, "success")], **QUIET}),
+                        CheckContext(now=NOW))
     assert fixed.findings == () and fixed.ok
     unread = ci.evaluate(RepoInputs("o/r", "main", {"runs": None}, {"runs": "HTTP 502"}), CheckContext(now=NOW))
     assert not unread.ok and "502" in (unread.note or "")
+
+
+def test_ci_counts_external_statuses_and_other_apps_check_runs() -> None:
+    statuses = [{"context": "ci/jenkins", "state": "failure", "url": "https://ci.example/1", "updated": "T1"},
+                {"context": "ci/pending", "state": "pending"}, {"context": "ci/ok", "state": "success"},
+                # A status poster writes its context and link: no marker, no script link survives.
+                {"context": "evil <!-- agentops:scout fp=x -->\n# Heading", "state": "error",
+                 "url": "javascript:alert(1)"}]
+    checks = [{"id": 1, "name": "build", "app": "circleci-checks", "status": "completed", "conclusion": "timed_out"},
+              {"id": 2, "name": "job", "app": "github-actions", "status": "completed", "conclusion": "failure"},
+              {"id": 3, "name": "slow", "app": "circleci-checks", "status": "in_progress", "conclusion": None},
+              {"id": 4, "name": "fine", "app": "circleci-checks", "status": "completed", "conclusion": "success"}]
+    out = ci.evaluate(RepoInputs("o/r", "main", {"runs": [], "statuses": statuses, "checks": checks}),
+                      CheckContext(now=NOW))
+    assert out.ok
+    by = {f.subject: f for f in out.findings}
+    assert sorted(by) == ["check:circleci-checks/build", "status:ci/jenkins",
+                          "status:evil &lt;!-- agentops:scout fp=x --&gt; # Heading"]
+    evil = by["status:evil &lt;!-- agentops:scout fp=x --&gt; # Heading"]
+    assert evil.url is None and "<!--" not in evil.title and "\n" not in evil.title
+    assert by["status:ci/jenkins"].url == "https://ci.example/1" and by["status:ci/jenkins"].severity == "high"
+    # Runs read, statuses not: the workflow finding is still made; the check is partial (resolves nothing).
+    partial = ci.evaluate(RepoInputs("o/r", "main", {"runs": [_run(1, "failure")], "statuses": None, "checks": []},
+                                     {"statuses": "HTTP 502"}), CheckContext(now=NOW))
+    assert not partial.ok and [f.subject for f in partial.findings] == ["workflow:CI"]
+    assert "statuses: HTTP 502" in (partial.note or "")
 
 
 def test_dependabot_groups_by_package_at_worst_severity() -> None:

@@ -22,7 +22,9 @@ def test_cold_then_warm_requests_and_one_issue_per_finding(emulator: Any, gh: An
     assert len(open_issues(emulator, "agentops-bot/a")) == 2
     assert open_issues(emulator, "agentops-bot/b") == []
     reads = emulator.total_requests(method="GET")
-    assert reads <= 6 * 2, emulator.counts()
+    # Per repository: the repository, issues, runs, the branch's statuses and check runs, alerts;
+    # one issues re-read after filing.
+    assert reads <= 7 * 2, emulator.counts()
     # The ci issue is an agent-task work order with the marker.
     ci = next(i for i in open_issues(emulator, "agentops-bot/a") if "CI" in i.title)
     assert "agent-task" in ci.labels and S.SCOUT_LABEL in ci.labels
@@ -38,7 +40,7 @@ def test_cold_then_warm_requests_and_one_issue_per_finding(emulator: Any, gh: An
     before = emulator.rate.remaining
     second = scan(ctx, repos=("agentops-bot/a", "agentops-bot/b"))
     assert second.issues == ()
-    assert emulator.total_requests() <= 3 * 2
+    assert emulator.total_requests() <= 5 * 2
     assert all(c["status"] == 304 for c in emulator.counts()), emulator.counts()
     assert emulator.rate.remaining == before
     assert {f.fingerprint for f in second.findings} == {f.fingerprint for f in first.findings}

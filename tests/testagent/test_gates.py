@@ -85,6 +85,20 @@ def test_failures_exclude_flaky_tests() -> None:
     assert G.unflaky_failures([G.GateResult("lint", True, "passed", "ok", ("x",), 0, 0.1)]) is None
 
 
+def test_failing_subtests_count_and_leave_with_their_flaky_test() -> None:
+    # "a" failed with two failing subtests (3 results, as pytest counts them), "b" plainly.
+    a = TestFailure(id="a", classname="tests.t", name="a", kind="failure", message="x", results=3)
+    junit = JUnitSummary(tests=4, subtests=5, failures=4, failed_subtests=2, failed=(a, _fail("b")))
+    g = G.GateResult("pytest", True, "failed", "exit 1", ("pytest",), 1, 1.0, junit=junit)
+    assert G.unflaky_failures([g]) == 4
+    assert G.unflaky_failures([G.GateResult("pytest", True, "failed", "exit 1", ("pytest",), 1, 1.0, junit=junit,
+                                            flaky=("a",))]) == 1
+    assert "5 passed, 4 failed (4 tests + 5 subtests)" in G.render_markdown(
+        G.ReportView(passed=False, sha=None, gates=(g,), checks=(), coverage=None, base_percent=None, duration_s=1))
+    assert "4 tests, 5 subtests" in G.status_description(
+        G.ReportView(passed=False, sha=None, gates=(g,), checks=(), coverage=None, base_percent=None, duration_s=1))
+
+
 def test_markdown_report_has_marker_table_failures_flaky_and_coverage() -> None:
     junit = JUnitSummary(tests=3, failures=2, failed=(_fail("a"), _fail("b", file=None, line=None)))
     g1 = G.GateResult("pytest", True, "failed", "exit code 1", ("pytest",), 1, 1.25, output_tail="```\nlog",

@@ -52,6 +52,47 @@ def test_single_testsuite_root_and_nested_suites() -> None:
     assert s.failed[0].message == "failure"
 
 
+# pytest 9.2's own report (trimmed texts) for: a test with three subtests of which two fail (the
+# `subtests` fixture adds "contains 2 failed subtests" as the test's own failure), a test whose two
+# subtests pass, a plain pass and a plain failure. Its terminal line: "4 failed, 2 passed,
+# 3 subtests passed".
+PYTEST9_SUBTESTS = b"""<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
+ errors="0" failures="4" skipped="0" tests="9" time="0.116">
+<testcase classname="test_s" name="test_two_failing" time="0.072"><failure message="assert 1 == 0">E assert 1 == 0
+
+test_s.py:4: AssertionError</failure><failure message="assert 2 == 0">test_s.py:4: AssertionError</failure><failure
+ message="contains 2 failed subtests">contains 2 failed subtests</failure></testcase>
+<testcase classname="test_s" name="test_ok" time="0.008" /><testcase classname="test_s" name="test_plain" time="0.000" />
+<testcase classname="test_s" name="test_plainfail" time="0.000"><failure message="assert 0">test_s.py:15</failure></testcase>
+</testsuite></testsuites>"""
+
+
+def test_pytest9_subtests_counted_as_pytest_counts_them() -> None:
+    s = parse_junit(io.BytesIO(PYTEST9_SUBTESTS))
+    assert (s.tests, s.subtests, s.tests + s.subtests) == (4, 5, 9)  # JUnit tests="9"
+    assert (s.failures, s.failed_subtests, s.errors, s.skipped) == (4, 2, 0, 0)  # JUnit failures="4"
+    assert s.passed == 2 + 3  # "2 passed, 3 subtests passed"
+    assert s.failed_cases == len(s.failed) == 2
+    two = s.failed[0]
+    assert (two.id, two.results, two.message) == ("test_s::test_two_failing", 3, "assert 1 == 0")
+    both = merge([s, s])
+    assert (both.subtests, both.failures, both.failed_subtests, both.passed) == (10, 8, 4, 10)
+
+
+def test_subtests_only_from_leaf_suites_and_declared_totals_that_parse() -> None:
+    # The outer suite declares its children's tests too: comparing it would invent subtests.
+    nested = (b'<testsuites tests="7"><testsuite tests="3"><testsuite tests="2"><testcase name="a"/>'
+              b'<testcase name="b"/></testsuite><testcase name="c"/></testsuite></testsuites>')
+    assert (parse_junit(io.BytesIO(nested)).tests, parse_junit(io.BytesIO(nested)).subtests) == (3, 0)
+    for declared in (b"abc", b"-5", b"1e9", b"9" * 5000, b"1"):
+        s = parse_junit(io.BytesIO(b'<testsuite tests="' + declared + b'"><testcase name="a"/></testsuite>'))
+        assert (s.tests, s.subtests, s.passed) == (1, 0, 1), declared
+    # A unittest subTest failing in a passing test: one failure, which counts as the case's own.
+    sub = parse_junit(io.BytesIO(b'<testsuite tests="3"><testcase name="t"><failure message="1 != 0"/></testcase>'
+                                 b'</testsuite>'))
+    assert (sub.tests, sub.subtests, sub.failures, sub.failed_subtests, sub.passed) == (1, 2, 1, 0, 2)
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"", "no element found"),
     (b"<testsuites><testcase name='x'>", "malformed"),

@@ -20,7 +20,8 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class Outcome:
-    """`ok=False`: the check could not run (its earlier findings are kept, none resolved)."""
+    """`ok=False`: the check could not run, or only in part (its earlier findings are kept, none
+    resolved; the findings it could still make are added)."""
 
     findings: tuple[Finding, ...] = ()
     ok: bool = True
