@@ -23,7 +23,7 @@ def code_cmd(
                                           "(PR merged or closed, task done).")] = False,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Wall-clock limit for the agent, seconds "
                                                   "(default: the agent's timeout_s).")] = None,
-    phase: Annotated[str | None, typer.Option("--phase", help="agent: run the agent with no write credential and "
+    phase: Annotated[str | None, typer.Option("--phase", help="agent: run the agent (for an issue or a --pr round) with no write credential and "
                                               "write a bundle; publish: verify, scan and push a bundle, open the PR "
                                               "(default: both, isolated from each other).")] = None,
     bundle: Annotated[str | None, typer.Option("--bundle", help="With --phase: the bundle folder.",

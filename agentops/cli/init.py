@@ -81,18 +81,19 @@ def _show_next_steps(out: Any, r: cmd.InitResult, check: bool) -> None:
         out.warn(r.next_steps_note)
     todo = [s for s in r.next_steps if s.status != SET]
     if check and not r.unmet:
-        out.success("every secret and variable the workflows require is set")
+        out.success("every environment, secret and variable the workflows require is set")
         todo = [s for s in todo if not s.requirement.required]
         if not todo:
             return
-    out.step("Next steps: the workflows read these repository settings" + (" (checked on GitHub)" if check
+    out.step("Next steps: the workflows read these repository settings (secrets inside their environment)" + (" (checked on GitHub)" if check
                                                                            and not r.next_steps_note else ""))
     for s in todo:
         req = s.requirement
         need = "required" if req.required else "optional"
         state = f"{need}, {s.status}" if s.status in (MISSING, SET) else need
         out.info(f"  {s.command}")
-        out.info(f"      {req.kind} {req.name} ({state}): {req.why}")
+        where = f" in environment {req.environment}" if req.environment else ""
+        out.info(f"      {req.kind} {req.name}{where} ({state}): {req.why}")
 
 
 def _as_json(r: cmd.InitResult) -> dict[str, Any]:
@@ -104,6 +105,7 @@ def _as_json(r: cmd.InitResult) -> dict[str, Any]:
         "merge_driver": {"action": r.merge_driver, "detail": r.merge_driver_note},
         "labels": {"repo": lb.repo, "created": list(lb.created), "existing": list(lb.existing), "skipped": lb.skipped},
         "next_steps": [{"kind": s.requirement.kind, "name": s.requirement.name, "required": s.requirement.required,
-                        "why": s.requirement.why, "command": s.command, "status": s.status} for s in r.next_steps],
+                        "environment": s.requirement.environment, "why": s.requirement.why, "command": s.command,
+                        "status": s.status} for s in r.next_steps],
         "next_steps_note": r.next_steps_note,
     }

@@ -29,7 +29,7 @@ from agentops.agents.pricing import Prices
 from agentops.agents.runner import AgentRun, agent_env, run_agent
 from agentops.context import Context
 from agentops.domain.budget import charge, run_cap
-from agentops.domain.bundle import CodeBundle, parse_code_bundle
+from agentops.domain.bundle import CodeBundle, RoundBundle, parse_code_bundle, parse_round_bundle
 from agentops.domain.closing import defuse
 from agentops.domain.markers import make_marker
 from agentops.domain.prompt import PrFacts, PromptInput, build_prompt, clean_untrusted, render_pr_body
@@ -59,6 +59,7 @@ _CLOSES_RE = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d
 _OK = ("pr-opened", "pr-updated", "skipped", "cleaned", "bundled")
 BUNDLE_JSON = "bundle.json"
 BUNDLE_GIT = "commits.bundle"
+MAX_GIT_BUNDLE = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,9 @@ def run(options: CodeOptions, ctx: Context) -> CodeResult:
         raise BadInput(f"--phase {options.phase!r}: expected agent or publish")
     if (options.phase is None) != (options.bundle is None):
         raise BadInput("--phase and --bundle DIR go together")
-    if options.phase is not None and (options.cleanup or options.pr is not None):
-        raise BadInput("--phase is for `code ISSUE` runs")
-    if options.phase == "publish":
+    if options.phase is not None and options.cleanup:
+        raise BadInput("--phase is for `code ISSUE` and `code --pr N` rounds, not --cleanup")
+    if options.phase == "publish" and options.pr is None:
         return _publish_bundle(ctx, options)
     if options.cleanup:
         return _cleanup(ctx, options)
@@ -526,9 +527,15 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
 
 
 def _write_bundle(s: _Session, out: Path, facts: CodeBundle, transcript: Any) -> None:
-    data = {"schema_version": 1, "kind": "code", **to_jsonable(facts)}
+    _write_json(out, "code", facts, s.ctx.root / str(transcript) if transcript else None)
+
+
+def _write_json(out: Path, kind: str, facts: CodeBundle | RoundBundle, transcript: Any) -> None:
+    data = {"schema_version": 1, "kind": kind, **to_jsonable(facts)}
+    if isinstance(facts, RoundBundle):
+        data["covered"] = dict(facts.covered)
     (out / BUNDLE_JSON).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    src = s.ctx.root / str(transcript) if transcript else None
+    src = Path(str(transcript)) if transcript else None
     if src is not None and src.is_file():
         shutil.copyfile(src, out / "transcript.log")
 
@@ -598,8 +605,8 @@ def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
     for f in (meta, commits):
         if not f.is_file() or f.is_symlink():
             raise BadInput(f"{f}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
-    if commits.stat().st_size > 512 * 1024 * 1024:
-        raise BadInput(f"{commits}: larger than 512 MiB")
+    if commits.stat().st_size > MAX_GIT_BUNDLE:
+        raise BadInput(f"{commits}: larger than {MAX_GIT_BUNDLE} bytes")
     facts = parse_code_bundle(str(meta), meta.read_bytes())
     if options.repo and parse_repo(options.repo).lower() != facts.repo.lower():
         raise BadInput(f"{meta}: field 'repo' is {facts.repo}, not {options.repo}")
@@ -732,6 +739,8 @@ def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> 
 
 
 def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
+    if options.phase == "publish":
+        return _publish_round(ctx, options, kind)
     repo = options.repo or ctx.repo()
     assert options.pr is not None
     pr = settled_pull(ctx, repo, options.pr) if kind == "conflict" else ctx.github.get_pull(repo, options.pr)
@@ -751,7 +760,10 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     base: dict[str, Any] = dict(repo=repo, issue=number, pr=pr.number, branch=pr.head_ref, agent=agent.name, backend=s.backend)
     if used >= limit:
         reason = f"{used} remediation rounds used on PR #{pr.number} (limit {limit})"
-        _needs_human(s, pr, number, reason)
+        if options.phase == "agent":  # no write token here: the router labels the PR when it asks again
+            s.warn(f"{reason}: nothing to do")
+        else:
+            _needs_human(s, pr, number, reason)
         return CodeResult(status="needs-human", reason=reason, round=used, warnings=tuple(s.warnings), **base)
     s.allowance = agent_allowance(ctx, agent, f"{repo}#{number}" if number else None)
     feedback, covered = _feedback(s, pr, kind, rounds)
@@ -765,11 +777,14 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         return CodeResult(status="skipped", reason=f"a merge with {pr.base_ref} at {pr.base_sha[:12]} was already "
                           "attempted", warnings=tuple(s.warnings), **base)
     round_no = used + 1
-    # The round counts before the agent runs: a crash mid-round must not buy an extra one.
-    rounds.update({kind: int(rounds.get(kind) or 0) + 1, **covered})
-    rounds_all[str(pr.number)] = rounds
-    s.rec["rounds"] = rounds_all
-    s.save()
+    if options.phase is None:
+        # The round counts before the agent runs: a crash mid-round must not buy an extra one. (A
+        # split round is counted by its publish phase, the one whose state is kept; the router
+        # bounds dispatched rounds either way.)
+        rounds.update({kind: int(rounds.get(kind) or 0) + 1, **covered})
+        rounds_all[str(pr.number)] = rounds
+        s.rec["rounds"] = rounds_all
+        s.save()
 
     # The task's own worktree when the PR is on its branch; otherwise one for the PR itself.
     path = _worktrees_root(ctx) / repo / f"pr-{pr.number}"
@@ -802,7 +817,7 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
     what = {"review": "Address review comments on", "ci": "Address failing checks on",
             "conflict": f"Merge {pr.base_ref} into"}[kind]
-    out = _worktrees_root(ctx) / ".bundles" / repo / run_name
+    out = Path(options.bundle) if options.bundle else _worktrees_root(ctx) / ".bundles" / repo / run_name
     merge = _mirror(s).rev_parse(f"refs/remotes/origin/{pr.base_ref}") if kind == "conflict" else None
     try:
         changed, sha_new = _commit_and_bundle(s, path, start_sha, pr.head_ref, _commit_message(
@@ -816,12 +831,118 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
         return CodeResult(status="failed", reason=exc.message, warnings=tuple(s.warnings), **base)
     if not changed:
         return CodeResult(status="no-change", reason="agent made no change", warnings=tuple(s.warnings), **base)
+    if options.phase == "agent":
+        facts = RoundBundle(repo=repo, pr=pr.number, feedback=kind, issue=number, branch=pr.head_ref, base_sha=start_sha,
+                            head_sha=sha_new, agent=agent.name, backend=s.backend, summary=result.summary[:8000],
+                            cost_usd=result.cost_usd, turns=result.turns, covered=tuple(sorted(covered.items())))
+        _write_json(out, "round", facts, ctx.root / transcript if transcript else None)
+        s.event("bundled", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new, bundle=str(out))
+        return CodeResult(status="bundled", commit=sha_new, warnings=tuple(s.warnings), **base)
     hits, _pushed = _ship(s, pr.head_ref, start_sha, sha_new, out / BUNDLE_GIT)
     if hits:
         refused = _refuse_secrets(s, number or pr.number, pr.head_ref, sha_new, hits)
         return CodeResult(status="needs-human", reason=refused.reason, warnings=tuple(s.warnings), **base)
     s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new)
     return CodeResult(status="pr-updated", commit=sha_new, warnings=tuple(s.warnings), **base)
+
+
+def _publish_round(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
+    """The publish phase of a round: the bundle folder is hostile data. Its facts must match the
+    pull request as GitHub shows it now and the round the workflow asked for; the commits must carry
+    exactly the PR's branch, build on its current head and pass the secret scan; only then are they
+    pushed and the round recorded. Nothing from the repository or the bundle is executed."""
+    from agentops.context import parse_repo
+
+    folder = Path(str(options.bundle))
+    meta, commits = folder / BUNDLE_JSON, folder / BUNDLE_GIT
+    for f in (meta, commits):
+        if not f.is_file() or f.is_symlink():
+            raise BadInput(f"{f}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
+    if commits.stat().st_size > MAX_GIT_BUNDLE:
+        raise BadInput(f"{commits}: larger than {MAX_GIT_BUNDLE} bytes")
+    facts = parse_round_bundle(str(meta), meta.read_bytes())
+    repo = parse_repo(options.repo) if options.repo else ctx.repo()
+    for field_name, got, want in (("repo", facts.repo.lower(), repo.lower()), ("pr", facts.pr, options.pr),
+                                  ("feedback", facts.feedback, kind)):
+        if got != want:
+            raise BadInput(f"{meta}: field {field_name!r} is {got}, not {want} (the round this run was asked for)")
+    pr = ctx.github.get_pull(repo, facts.pr)
+    if pr.state != "open":
+        raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
+    if not (ctx.trust.wrote(pr.author) or ctx.trust.has_write(repo, pr.author)):
+        raise WorkFailed(f"pull request #{pr.number} in {repo} is by @{pr.author}, who has no write access: agentops "
+                         "revises only its own pull requests and maintainers'")
+    if facts.branch != pr.head_ref:
+        raise BadInput(f"{meta}: field 'branch' is {facts.branch}, but PR #{pr.number}'s branch is {pr.head_ref}")
+    number = _issue_of(ctx.trust, pr)
+    if facts.issue is not None and facts.issue != number:
+        raise BadInput(f"{meta}: field 'issue' is {facts.issue}, but PR #{pr.number} is for "
+                       + (f"#{number}" if number else "no task"))
+    agent = ctx.config.agent(facts.agent) or AgentConfig(name=facts.agent, backend="command")
+    s = _session(ctx, repo, agent, None, str(number) if number else f"pr-{pr.number}", publish_only=facts.backend)
+    base: dict[str, Any] = dict(repo=repo, issue=number, pr=pr.number, branch=pr.head_ref, agent=agent.name,
+                                backend=s.backend, cost_usd=facts.cost_usd, turns=facts.turns)
+    if pr.head_sha != facts.base_sha:
+        # The branch moved since the round started: its commit would not fast-forward, and the
+        # feedback it answered may be stale. The next event starts a fresh round.
+        return CodeResult(status="failed", reason=f"PR #{pr.number}'s head moved from {facts.base_sha[:12]} to "
+                          f"{pr.head_sha[:12]} while the round ran; nothing was pushed", warnings=tuple(s.warnings), **base)
+    rounds_all: dict[str, Any] = dict(s.rec.get("rounds") or {})
+    rounds: dict[str, Any] = dict(rounds_all.get(str(pr.number)) or {})
+    used = sum(int(rounds.get(k) or 0) for k in ("review", "ci", "conflict"))
+    limit = ctx.config.code.max_rounds
+    if used >= limit:
+        reason = f"{used} remediation rounds used on PR #{pr.number} (limit {limit})"
+        _needs_human(s, pr, number, reason)
+        return CodeResult(status="needs-human", reason=reason, round=used, warnings=tuple(s.warnings), **base)
+    covered = _checked_coverage(s, pr, facts, rounds, str(meta))
+    if isinstance(covered, str):
+        return CodeResult(status="skipped", reason=covered, warnings=tuple(s.warnings), **base)
+    hits, _pushed = _ship(s, pr.head_ref, facts.base_sha, facts.head_sha, commits)
+    if hits:
+        refused = _refuse_secrets(s, number or pr.number, pr.head_ref, facts.head_sha, hits)
+        return CodeResult(status="needs-human", reason=refused.reason, warnings=tuple(s.warnings), **base)
+    round_no = used + 1
+    rounds.update({kind: int(rounds.get(kind) or 0) + 1, **covered})
+    rounds_all[str(pr.number)] = rounds
+    s.rec["rounds"] = rounds_all
+    s.save()
+    s.event("remediation", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=facts.head_sha,
+            cost_usd=facts.cost_usd)
+    return CodeResult(status="pr-updated", commit=facts.head_sha, round=round_no, warnings=tuple(s.warnings), **base)
+
+
+def _checked_coverage(s: _Session, pr: PullRequest, facts: RoundBundle, rounds: dict[str, Any],
+                      name: str) -> dict[str, Any] | str:
+    """What the round says its feedback covered, checked against GitHub and the rounds already
+    recorded (a str: why there is nothing to publish). A forged id past anything on the PR would
+    silence later feedback; a forged sha would mark another head's failures as fixed."""
+    covered = dict(facts.covered)
+    if facts.feedback == "ci":
+        if covered["ci_sha"] != facts.base_sha:
+            raise BadInput(f"{name}: field 'covered.ci_sha' must be the head the round started from")
+        if rounds.get("ci_sha") == facts.base_sha:
+            return f"a fix for the failures on {facts.base_sha[:12]} was already published"
+        return covered
+    if facts.feedback == "conflict":
+        mirror = _mirror(s)
+        mirror.fetch(s.info.clone_url, s.token, [pr.base_ref])
+        merged = str(covered["conflict_base"])
+        if not mirror.has_commit(merged) or not mirror.is_ancestor(merged, f"refs/remotes/origin/{pr.base_ref}"):
+            raise BadInput(f"{name}: field 'covered.conflict_base' is not a commit of {pr.base_ref}")
+        if rounds.get("conflict_base") == merged:
+            return f"a merge with {pr.base_ref} at {merged[:12]} was already published"
+        return covered
+    gh = s.ctx.github
+    newest = {"review_id": max((r.id for r in gh.list_reviews(s.repo, pr.number)), default=0),
+              "comment_id": max((c.id for c in gh.list_review_comments(s.repo, pr.number)), default=0),
+              "pr_comment_id": max((c.id for c in gh.list_comments(s.repo, pr.number)), default=0)}
+    for key, value in covered.items():
+        if int(value) > newest[key]:
+            raise BadInput(f"{name}: field 'covered.{key}' is {value}, past anything on PR #{pr.number}")
+    if all(int(covered[k]) <= int(rounds.get(k) or 0) for k in newest):
+        return f"the review feedback this round answered (up to {covered}) was already answered"
+    return {k: max(int(covered[k]), int(rounds.get(k) or 0)) for k in newest}
 
 
 def _needs_human(s: _Session, pr: PullRequest, issue: int | None, reason: str) -> None:

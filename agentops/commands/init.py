@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 TEMPLATE_TARGETS: tuple[tuple[str, str], ...] = (
     ("workflows", ".github/workflows"),
     ("actions", ".github/actions"),
+    # The coding-agent CLIs the code workflow installs with `npm ci`: a lockfile pins every package
+    # and its integrity hash (an ad-hoc `npm install pkg@v` would resolve the dependencies afresh).
+    ("agent-clis", ".github/agentops/agent-clis"),
     ("devcontainers", ".devcontainer"),
 )
 CONFIG_FILE = "agentops.yaml"
@@ -366,16 +369,31 @@ def _next_steps(root: Path, options: InitOptions, ctx: Context, repo: str | None
     if not _has_token(ctx):
         raise AuthMissing(hint="--check reads the names of the repository's secrets: set GH_TOKEN")
     gh = ctx.github
+    from agentops.domain.nextsteps import ENVIRONMENT, exposed
+
+    wanted = [r.name for r in reqs if r.kind == ENVIRONMENT]
     try:
-        with ctx.output.progress(f"checking the secrets and variables of {repo}", total=2) as tick:
+        with ctx.output.progress(f"checking the environments, secrets and variables of {repo}",
+                                 total=3 + len(wanted)) as tick:
             secrets = set(gh.list_secret_names(repo))
             tick.advance()
             variables = set(gh.list_variable_names(repo))
             tick.advance()
+            have = set(gh.list_environment_names(repo))
+            tick.advance()
+            environments: dict[str, set[str]] = {}
+            for name in wanted:
+                if name in have:
+                    environments[name] = set(gh.list_environment_secret_names(repo, name))
+                tick.advance()
     except (Forbidden, NotFound) as exc:
         return steps(reqs, repo), (f"this token cannot list the secrets of {repo} ({exc.message}): it needs "
                                    "admin access, or the fine-grained permissions Secrets and Variables: read")
-    return steps(reqs, repo, secrets=secrets, variables=variables), ""
+    loose = exposed(reqs, secrets)
+    note = ("" if not loose else "also repository secrets, which every job of every workflow can read: "
+            + ", ".join(loose) + " (keep them in their environment only: "
+            + "; ".join(f"gh secret delete {n} --repo {repo}" for n in loose) + ")")
+    return steps(reqs, repo, secrets=secrets, variables=variables, environments=environments), note
 
 
 def _target_config(root: Path, ctx: Context) -> Config:

@@ -15,6 +15,7 @@ review per head per agent: a replayed event finds the marker and does nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from agentops.agents import resolve
 from agentops.agents.base import Invocation
 from agentops.agents.runner import agent_env, run_agent
 from agentops.context import Context
+from agentops.domain.bundle import ReviewBundle, parse_review_bundle
 from agentops.domain.markers import make_marker
 from agentops.domain.review import (
     VERDICT_FILE,
@@ -41,10 +43,12 @@ from agentops.github.models import PullRequest
 from agentops.orchestrator import workspace
 from agentops.orchestrator.budget import ensure_budget
 from agentops.orchestrator.lifecycle import task_of_pull
+from agentops.output import to_jsonable
 from agentops.redact import Redactor
 from agentops.state import docs
 
 REVIEW = "review"
+BUNDLE_JSON = "bundle.json"
 MAX_VERDICT_FILE = 256 * 1024
 
 
@@ -54,11 +58,13 @@ class ReviewOptions:
     repo: str | None = None
     agent: str | None = None
     timeout_s: float | None = None
+    phase: str | None = None  # None: both, in one process tree; "agent" | "publish" with bundle
+    bundle: str | None = None
 
 
 @dataclass(frozen=True)
 class ReviewResult:
-    status: str  # approved | changes-requested | skipped | failed
+    status: str  # approved | changes-requested | skipped | failed | bundled (the agent phase's verdict)
     repo: str
     pr: int
     agent: str
@@ -74,7 +80,7 @@ class ReviewResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("approved", "changes-requested", "skipped")
+        return self.status in ("approved", "changes-requested", "skipped", "bundled")
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "repo": self.repo, "pr": self.pr, "agent": self.agent, "sha": self.sha,
@@ -84,6 +90,12 @@ class ReviewResult:
 
 
 def run(options: ReviewOptions, ctx: Context) -> ReviewResult:
+    if options.phase not in (None, "agent", "publish"):
+        raise BadInput(f"--phase {options.phase!r}: expected agent or publish")
+    if (options.phase is None) != (options.bundle is None):
+        raise BadInput("--phase and --bundle DIR go together")
+    if options.phase == "publish":
+        return _publish_bundle(options, ctx)
     repo = options.repo or ctx.repo()
     name = options.agent or ctx.config.pipeline.review
     if not name:
@@ -97,31 +109,105 @@ def run(options: ReviewOptions, ctx: Context) -> ReviewResult:
         raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
     issue = task_of_pull(pr)
     base = ReviewResult(status="failed", repo=repo, pr=pr.number, agent=agent.name, sha=pr.head_sha, issue=issue)
-    marker_fields = dict(pr=pr.number, sha=pr.head_sha, agent=agent.name)
-    for rev in ctx.github.list_reviews(repo, pr.number):
-        if ctx.trust.marker(rev.body, rev.author, REVIEW, **marker_fields) is not None:
-            return replace(base, status="skipped", reason=f"already reviewed {pr.head_sha[:12]} (review {rev.id})",
-                           review_id=rev.id)
+    done = _already_reviewed(ctx, repo, pr, agent.name, base)
+    if done is not None:
+        return done
     ensure_budget(ctx, f"{repo}#{issue}" if issue else None)
-    verdict, cost, warnings = _run_review(ctx, repo, pr, issue, agent, resolved, options.timeout_s)
+    verdict, raw, cost, warnings = _run_review(ctx, repo, pr, issue, agent, resolved, options.timeout_s)
     if isinstance(verdict, str):
         _record(ctx, repo, pr, {"sha": pr.head_sha, "agent": agent.name, "verdict": None, "error": verdict})
         return replace(base, reason=verdict, cost_usd=cost, warnings=tuple(warnings))
-    marker = make_marker(REVIEW, **marker_fields, verdict=verdict.verdict)
-    review, event = _publish(ctx, repo, pr, verdict, marker, agent.name)
-    _record(ctx, repo, pr, {"sha": pr.head_sha, "agent": agent.name, "verdict": verdict.verdict,
+    if options.phase == "agent":
+        assert raw is not None and options.bundle is not None
+        _write_bundle(Path(options.bundle), ReviewBundle(repo=repo, pr=pr.number, sha=pr.head_sha, agent=agent.name,
+                                                         verdict=raw, cost_usd=cost))
+        return replace(base, status="bundled", summary=verdict.summary, comments=len(verdict.comments),
+                       cost_usd=cost, warnings=tuple(warnings))
+    return _publish_verdict(ctx, pr, verdict, replace(base, cost_usd=cost, warnings=tuple(warnings)))
+
+
+def _already_reviewed(ctx: Context, repo: str, pr: PullRequest, agent: str, base: ReviewResult) -> ReviewResult | None:
+    """One review per head per agent: a replayed event finds agentops's own marker and does nothing."""
+    for rev in ctx.github.list_reviews(repo, pr.number):
+        if ctx.trust.marker(rev.body, rev.author, REVIEW, pr=pr.number, sha=pr.head_sha, agent=agent) is not None:
+            return replace(base, status="skipped", reason=f"already reviewed {pr.head_sha[:12]} (review {rev.id})",
+                           review_id=rev.id)
+    return None
+
+
+def _publish_verdict(ctx: Context, pr: PullRequest, verdict: Verdict, base: ReviewResult) -> ReviewResult:
+    repo, agent = base.repo, base.agent
+    marker = make_marker(REVIEW, pr=pr.number, sha=pr.head_sha, agent=agent, verdict=verdict.verdict)
+    review, event = _publish(ctx, repo, pr, verdict, marker, agent)
+    _record(ctx, repo, pr, {"sha": pr.head_sha, "agent": agent, "verdict": verdict.verdict,
                             "review_id": review, "comments": len(verdict.comments)})
     ctx.store.append(docs.AGENT_ACTIONS, {
-        "agent": agent.name, "worker": ctx.worker_id, "repo": repo, "issue": issue, "action": "review",
+        "agent": agent, "worker": ctx.worker_id, "repo": repo, "issue": base.issue, "action": "review",
         "result": "ok", "details": {"pr": pr.number, "sha": pr.head_sha, "verdict": verdict.verdict,
                                     "review": review, "published_as": event}})
     return replace(base, status="approved" if verdict.approved else "changes-requested", review_id=review,
-                   published_as=event, summary=verdict.summary, comments=len(verdict.comments), cost_usd=cost,
-                   warnings=tuple(warnings))
+                   published_as=event, summary=verdict.summary, comments=len(verdict.comments))
+
+
+def _write_bundle(folder: Path, facts: ReviewBundle) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"schema_version": 1, "kind": "review", **to_jsonable(facts)}
+    (folder / BUNDLE_JSON).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _publish_bundle(options: ReviewOptions, ctx: Context) -> ReviewResult:
+    """The publish phase: the verdict folder is hostile data (whoever wrote it ran an agent on the
+    PR's code). It must be about this PR's current head, from a configured agent, and its verdict is
+    parsed again against the diff this phase computes itself; nothing is executed."""
+    from agentops.context import parse_repo
+
+    meta = Path(str(options.bundle)) / BUNDLE_JSON
+    if not meta.is_file() or meta.is_symlink():
+        raise BadInput(f"{meta}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
+    facts = parse_review_bundle(str(meta), meta.read_bytes())
+    repo = parse_repo(options.repo) if options.repo else ctx.repo()
+    if facts.repo.lower() != repo.lower() or facts.pr != options.pr:
+        raise BadInput(f"{meta}: the verdict is for {facts.repo}#{facts.pr}, not {repo}#{options.pr}")
+    agent = ctx.config.agent(facts.agent)
+    if agent is None:
+        raise BadInput(f"{meta}: field 'agent' names {facts.agent!r}, which is no agent in agentops.yaml")
+    if options.agent and options.agent != agent.name:
+        raise BadInput(f"{meta}: field 'agent' is {agent.name}, not {options.agent}")
+    pr = ctx.github.get_pull(repo, facts.pr)
+    if pr.state != "open":
+        raise BadInput(f"pull request #{pr.number} in {repo} is {pr.state}")
+    issue = task_of_pull(pr)
+    base = ReviewResult(status="failed", repo=repo, pr=pr.number, agent=agent.name, sha=pr.head_sha, issue=issue,
+                        cost_usd=facts.cost_usd)
+    if pr.head_sha != facts.sha:
+        return replace(base, status="skipped", reason=f"the verdict is for {facts.sha[:12]}, but the PR's head is now "
+                       f"{pr.head_sha[:12]}: a review of the new head is due instead")
+    done = _already_reviewed(ctx, repo, pr, agent.name, base)
+    if done is not None:
+        return done
+    diff = _pull_diff(ctx, repo, pr)
+    if diff is None:
+        return replace(base, reason=f"the PR's head moved while it was fetched (GitHub says {pr.head_sha[:12]})")
+    try:
+        verdict = parse_verdict(facts.verdict, diff)
+    except VerdictError as exc:
+        return replace(base, reason=f"review agent's verdict is unusable: {exc}")
+    return _publish_verdict(ctx, pr, verdict, base)
+
+
+def _pull_diff(ctx: Context, repo: str, pr: PullRequest) -> str | None:
+    """The PR's diff from the private mirror (data; no checkout), None when the head moved."""
+    info = ctx.github.get_repo(repo)
+    mirror = workspace.mirror(ctx, repo)
+    base_ref = pr.base_ref or info.default_branch
+    found = mirror.fetch(info.clone_url, ctx.github.git_token(), [base_ref, pr.head_ref])
+    if found.get(pr.head_ref) != pr.head_sha:
+        return None
+    return mirror.diff(f"refs/remotes/origin/{base_ref}", pr.head_sha)
 
 
 def _run_review(ctx: Context, repo: str, pr: PullRequest, issue: int | None, agent: Any, resolved: Any,
-                timeout_s: float | None) -> tuple[Verdict | str, float | None, list[str]]:
+                timeout_s: float | None) -> tuple[Verdict | str, str | None, float | None, list[str]]:
     """Check out the head read-only, run the agent, read its verdict (or why there is none)."""
     info = ctx.github.get_repo(repo)
     token = ctx.github.git_token()
@@ -132,7 +218,7 @@ def _run_review(ctx: Context, repo: str, pr: PullRequest, issue: int | None, age
     base_ref = pr.base_ref or info.default_branch
     found = mirror.fetch(info.clone_url, token, [base_ref, pr.head_ref])
     if found.get(pr.head_ref) != pr.head_sha:
-        return f"the PR's head moved while it was fetched (GitHub says {pr.head_sha[:12]})", None, []
+        return f"the PR's head moved while it was fetched (GitHub says {pr.head_sha[:12]})", None, None, []
     diff = mirror.diff(f"refs/remotes/origin/{base_ref}", pr.head_sha)
     local = workspace.local_repo(ctx, repo, info, token)
     path = workspace.worktrees_root(ctx) / repo / f"pr-{pr.number}-review"
@@ -163,14 +249,16 @@ def _run_review(ctx: Context, repo: str, pr: PullRequest, issue: int | None, age
     if wt.is_dirty(path):
         warnings.append("the review agent changed files in its read-only checkout; they were discarded")
     if not result.ok:
-        return f"review agent failed: {result.reason}", result.cost_usd, warnings
-    raw = _verdict_text(path) or verdict_from_output(result.summary) or verdict_from_output(result.transcript)
+        return f"review agent failed: {result.reason}", None, result.cost_usd, warnings
+    found_raw = _verdict_text(path)
+    raw = (found_raw.decode("utf-8", errors="replace") if found_raw is not None else None) \
+        or verdict_from_output(result.summary) or verdict_from_output(result.transcript)
     if raw is None:
-        return f"review agent wrote no verdict ({VERDICT_FILE})", result.cost_usd, warnings
+        return f"review agent wrote no verdict ({VERDICT_FILE})", None, result.cost_usd, warnings
     try:
-        return parse_verdict(raw, diff), result.cost_usd, warnings
+        return parse_verdict(raw, diff), raw, result.cost_usd, warnings
     except VerdictError as exc:
-        return f"review agent's verdict is unusable: {exc}", result.cost_usd, warnings
+        return f"review agent's verdict is unusable: {exc}", None, result.cost_usd, warnings
 
 
 def _verdict_text(worktree: Path) -> bytes | None:

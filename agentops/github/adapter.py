@@ -333,6 +333,17 @@ class GitHubAdapter:
         return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/actions/variables",
                                                            f"variables of {repo}", key="variables")]
 
+    def list_environment_names(self, repo: str) -> list[str]:
+        return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/environments", f"environments of {repo}",
+                                                           key="environments")]
+
+    def list_environment_secret_names(self, repo: str, environment: str) -> list[str]:
+        from urllib.parse import quote
+
+        return [str(d.get("name", "")) for d in self._list(f"{_r(repo)}/environments/{quote(environment, safe='')}/secrets",
+                                                           f"secrets of environment {environment} in {repo}",
+                                                           key="secrets")]
+
     def ensure_label(self, repo: str, name: str, *, color: str = "ededed", description: str = "") -> bool:
         # A label name is unique per repository, so repeating this POST cannot duplicate:
         # a second try after a lost answer is refused with 422 "already_exists".

@@ -108,6 +108,15 @@ class GitHubPort(Protocol):
         """Names of the repository's Actions variables."""
         ...
 
+    def list_environment_names(self, repo: str) -> list[str]:
+        """Names of the repository's deployment environments (anyone who can read it may list them)."""
+        ...
+
+    def list_environment_secret_names(self, repo: str, environment: str) -> list[str]:
+        """Names of one environment's secrets (values are never returned). NotFound: no such environment;
+        Forbidden unless the token may read the repository's secrets."""
+        ...
+
     def ensure_label(self, repo: str, name: str, *, color: str = "ededed", description: str = "") -> bool:
         """Create the label if missing. True when it was created."""
         ...

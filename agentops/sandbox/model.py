@@ -212,6 +212,17 @@ class ActionsSetting:
 
 
 @dataclass
+class Environment:
+    """A deployment environment: its own Actions secrets, reachable only by jobs that name it."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    secrets: dict[str, ActionsSetting] = field(default_factory=dict)  # key: upper-cased name
+
+
+@dataclass
 class Dispatch:
     workflow_id: int
     workflow_path: str
@@ -268,6 +279,7 @@ class Repo:
     milestones: dict[str, int] = field(default_factory=dict)  # title -> number
     actions_secrets: dict[str, ActionsSetting] = field(default_factory=dict)  # key: upper-cased name
     actions_variables: dict[str, ActionsSetting] = field(default_factory=dict)
+    environments: dict[str, Environment] = field(default_factory=dict)  # key: lower-cased name
     dependabot_enabled: bool = True
     alerts: list[Alert] = field(default_factory=list)
     mergeable_lag: int = 0  # single-PR reads that answer `mergeable: null` after the base or head moves

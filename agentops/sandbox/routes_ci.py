@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agentops.sandbox.api import ApiError, Request, Response, iso, not_found, paginate, validation
-from agentops.sandbox.model import Alert, CheckRun, Dispatch, Repo, Status, User, Workflow, WorkflowRun, rank
+from agentops.sandbox.model import (
+    Alert,
+    CheckRun,
+    Dispatch,
+    Environment,
+    Repo,
+    Status,
+    User,
+    Workflow,
+    WorkflowRun,
+    rank,
+)
 from agentops.sandbox.router import Routes
 from agentops.sandbox.routes_apps import app_json
 from agentops.sandbox.routes_core import load_repo, viewer
@@ -211,6 +222,32 @@ def list_variables(emu: Emulator, req: Request) -> Response:
     items = sorted(repo.actions_variables.values(), key=lambda s: s.name)
     return paginate(req, [{"name": v.name, "value": v.value, "created_at": iso(v.created_at),
                            "updated_at": iso(v.updated_at)} for v in items], wrap="variables")
+
+
+def environment_json(base: str, repo: Repo, env: Environment) -> dict[str, Any]:
+    return {"id": env.id, "node_id": f"EN_{env.id}", "name": env.name,
+            "url": f"{base}/repos/{repo.full_name}/environments/{env.name}",
+            "html_url": f"{base}/{repo.full_name}/deployments/activity_log?environments_filter={env.name}",
+            "created_at": iso(env.created_at), "updated_at": iso(env.updated_at), "protection_rules": [],
+            "deployment_branch_policy": None}
+
+
+@route("GET", REPO + "/environments")
+def list_environments(emu: Emulator, req: Request) -> Response:
+    repo = load_repo(emu, req)  # anyone who can read the repository
+    items = sorted(repo.environments.values(), key=lambda e: e.name.lower())
+    return paginate(req, items, wrap="environments", conv=lambda e: environment_json(req.base_url, repo, e))
+
+
+@route("GET", REPO + "/environments/{environment_name}/secrets")
+def list_environment_secrets(emu: Emulator, req: Request) -> Response:
+    repo = _admin(emu, req)
+    env = repo.environments.get(req.params["environment_name"].lower())
+    if env is None:
+        raise not_found()
+    items = sorted(env.secrets.values(), key=lambda s: s.name)
+    return paginate(req, [{"name": s.name, "created_at": iso(s.created_at), "updated_at": iso(s.updated_at)}
+                          for s in items], wrap="secrets")
 
 
 @route("GET", REPO + "/actions/workflows")

@@ -22,6 +22,7 @@ from agentops.sandbox.model import (
     Alert,
     CheckRun,
     Comment,
+    Environment,
     Issue,
     IssueEvent,
     Label,
@@ -416,6 +417,20 @@ class State:
 
     def set_actions_variable(self, full_name: str, name: str, value: str) -> None:
         self._set_setting(self.repo(full_name).actions_variables, name, value)
+
+    def create_environment(self, full_name: str, name: str) -> None:
+        """What `gh api -X PUT repos/O/R/environments/NAME` does (a second call changes nothing)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            if name.lower() not in repo.environments:
+                now = self.clock()
+                repo.environments[name.lower()] = Environment(self.next_id("environment"), name, now, now)
+
+    def set_environment_secret(self, full_name: str, environment: str, name: str, value: str = "") -> None:
+        """What `gh secret set NAME --env ENVIRONMENT` does (the environment must exist)."""
+        with self.lock:
+            env = self.repo(full_name).environments[environment.lower()]
+            self._set_setting(env.secrets, name, value)
 
     def _set_setting(self, table: dict[str, ActionsSetting], name: str, value: str) -> None:
         with self.lock:

@@ -37,26 +37,35 @@ def test_requirements_follow_the_config() -> None:
     assert custom["OPENAI_API_KEY"].required and not custom["ANTHROPIC_API_KEY"].required
     assert custom["AGENTOPS_DEPLOY_ENV"].value == "prod"
     cmds = {s.requirement.name: s.command for s in steps(list(custom.values()), "acme/api")}
-    assert cmds["AGENTOPS_TOKEN"] == "gh secret set AGENTOPS_TOKEN --repo acme/api"  # gh prompts for the value
+    # gh prompts for the value; each secret goes into its environment, never the repository
+    assert cmds["AGENTOPS_TOKEN"] == "gh secret set AGENTOPS_TOKEN --env agentops-publish --repo acme/api"
+    assert cmds["OPENAI_API_KEY"] == "gh secret set OPENAI_API_KEY --env agentops --repo acme/api"
+    assert cmds["agentops-publish"] == "gh api --method PUT repos/acme/api/environments/agentops-publish"
     assert cmds["AGENTOPS_AGENT"] == "gh variable set AGENTOPS_AGENT --repo acme/api --body builder"
     # A hostile value is quoted for the shell, never interpreted.
     hostile = requirements(agents=[("x;rm -rf ~", "claude")], environments=[], dist_spec=SPEC)
     agent = next(s for s in steps(hostile, "a/b") if s.requirement.name == "AGENTOPS_AGENT")
     assert agent.command.endswith("--body 'x;rm -rf ~'")
-    checked = {s.requirement.name: s.status for s in steps(list(default.values()), "a/b",
-                                                          secrets={"AGENTOPS_TOKEN"}, variables=set())}
-    assert checked == {"AGENTOPS_TOKEN": SET, "ANTHROPIC_API_KEY": MISSING, "AGENTOPS_PIP_SPEC": MISSING}
+    checked = {s.requirement.name: s.status for s in steps(
+        list(default.values()), "a/b", secrets={"ANTHROPIC_API_KEY"}, variables=set(),
+        environments={"agentops-publish": {"AGENTOPS_TOKEN"}})}
+    # a repository secret does not count for a secret that belongs in an environment
+    assert checked == {"agentops-publish": SET, "agentops": MISSING, "AGENTOPS_TOKEN": SET,
+                       "ANTHROPIC_API_KEY": MISSING, "AGENTOPS_PIP_SPEC": MISSING}
     assert {s.status for s in steps(list(default.values()), "a/b")} == {UNKNOWN}
 
 
 def test_init_prints_the_exact_commands(tmp_path: Path) -> None:
     res = _cli(["init", "--no-labels", "--repo", "acme/api"], tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "gh secret set AGENTOPS_TOKEN --repo acme/api" in res.stderr
-    assert "gh secret set ANTHROPIC_API_KEY --repo acme/api" in res.stderr
+    assert "gh api --method PUT repos/acme/api/environments/agentops-publish" in res.stderr
+    assert "gh secret set AGENTOPS_TOKEN --env agentops-publish --repo acme/api" in res.stderr
+    assert "gh secret set ANTHROPIC_API_KEY --env agentops --repo acme/api" in res.stderr
     assert f"gh variable set AGENTOPS_PIP_SPEC --repo acme/api --body {SPEC}" in res.stderr
     again = _cli(["init", "--no-labels", "--repo", "acme/api", "--json", "next_steps"], tmp_path)
-    assert _steps(again)["AGENTOPS_TOKEN"]["command"] == "gh secret set AGENTOPS_TOKEN --repo acme/api"
+    got = _steps(again)["AGENTOPS_TOKEN"]
+    assert got["command"] == "gh secret set AGENTOPS_TOKEN --env agentops-publish --repo acme/api"
+    assert got["environment"] == "agentops-publish"
 
 
 def test_check_verifies_on_github_and_writes_nothing(tmp_path: Path, emulator: Any, gh_env: dict[str, str]) -> None:
@@ -69,16 +78,27 @@ def test_check_verifies_on_github_and_writes_nothing(tmp_path: Path, emulator: A
     got = _steps(res)
     assert got["AGENTOPS_TOKEN"]["status"] == MISSING and got["ANTHROPIC_API_KEY"]["status"] == MISSING
     assert list(target.iterdir()) == []  # --check writes nothing
+    # Repository secrets are not enough: any job could read them. They must sit in their environment.
     emulator.state.set_actions_secret("agentops-bot/app", "AGENTOPS_TOKEN", "ghp_value_never_listed")
-    emulator.state.set_actions_secret("agentops-bot/app", "anthropic_api_key", "sk-ant-never-listed")
+    res = _cli(args, target, gh_env)
+    assert res.returncode == 1 and _steps(res)["AGENTOPS_TOKEN"]["status"] == MISSING
+    assert _steps(res)["agentops-publish"]["status"] == MISSING
+    for env in ("agentops-publish", "agentops"):
+        emulator.state.create_environment("agentops-bot/app", env)
+    emulator.state.set_environment_secret("agentops-bot/app", "agentops-publish", "AGENTOPS_TOKEN", "ghp_never_listed")
+    emulator.state.set_environment_secret("agentops-bot/app", "agentops", "anthropic_api_key", "sk-ant-never-listed")
     res = _cli(args, target, gh_env)
     assert res.returncode == 0, res.stderr
     got = _steps(res)
     assert got["AGENTOPS_TOKEN"]["status"] == SET and got["ANTHROPIC_API_KEY"]["status"] == SET
+    assert got["agentops"]["status"] == SET
+    # the leftover repository copy is named, with the command that removes it
+    assert "gh secret delete AGENTOPS_TOKEN --repo agentops-bot/app" in json.loads(res.stdout)["next_steps_note"]
     assert got["AGENTOPS_PIP_SPEC"]["status"] == MISSING  # optional: not a failure
     assert "never_listed" not in res.stdout + res.stderr and "never-listed" not in res.stdout + res.stderr
     human = _cli(args[:-1], target, gh_env)
-    assert human.returncode == 0 and "every secret and variable the workflows require is set" in human.stderr
+    assert human.returncode == 0 and "every environment, secret and variable the workflows require is set" in \
+        human.stderr
     assert "AGENTOPS_PIP_SPEC (optional, missing)" in human.stderr
 
 

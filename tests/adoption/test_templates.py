@@ -21,7 +21,11 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"  # vendored copy of sh
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / "agentops" / "templates" / "workflows").glob("*.yml"))
 ACTIONS = [REPO / "agentops" / "templates" / "actions" / "agentops" / "action.yml", REPO / "action.yml"]
-LOCAL_ACTION = "./.github/actions/agentops"
+# GitHub's self-repository syntax: the action at the workflow's own commit, never a file a
+# previous step put in the workspace (zizmor's self-repository audit).
+LOCAL_ACTION = "$/.github/actions/agentops"
+PERSONAS = ("regular", "pedantic", "auditor")
+COMMITTED = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 DEVCONTAINERS = sorted((REPO / "agentops" / "templates" / "devcontainers").glob("*/devcontainer.json"))
 ROLES = {"orchestrator", "repo-scout", "code-agent", "test-agent", "deploy-agent"}
 
@@ -58,28 +62,49 @@ def test_workflows_validate_against_the_github_schema() -> None:
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def _zizmor(persona: str, *paths: Path, ignores: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--persona", persona,
+                           "--min-severity", "informational", *([] if ignores else ["--no-ignores"]),
+                           *map(str, paths)], capture_output=True, text=True, timeout=120)
+
+
 def test_the_composite_action_validates_and_is_zizmor_clean() -> None:
     res = _check_jsonschema("--builtin-schema", "vendor.github-actions", *map(str, ACTIONS))
     assert res.returncode == 0, res.stdout + res.stderr
-    for persona in ("regular", "pedantic", "auditor"):
-        res = subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--persona", persona,
-                              "--min-severity", "low", str(ACTIONS[0])], capture_output=True, text=True, timeout=120)
-        assert res.returncode == 0, persona + res.stdout + res.stderr
+    for persona in PERSONAS:
+        res = _zizmor(persona, *ACTIONS)
+        assert res.returncode == 0 and "No findings" in res.stdout, persona + res.stdout + res.stderr
 
 
-def test_workflows_have_no_medium_findings_for_any_persona_but_environment_less_secrets() -> None:
-    """regular and pedantic: nothing medium or high. auditor adds one medium finding class,
-    secrets-outside-env (secrets without a GitHub environment), which adopters would have to set
-    up by hand; nothing else."""
-    for persona in ("regular", "pedantic", "auditor"):
-        res = subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--persona", persona,
-                              "--min-severity", "medium", *map(str, WORKFLOWS)], capture_output=True, text=True,
-                             timeout=120)
-        kinds = set(re.findall(r"^(?:error|warning)\[([\w-]+)\]", res.stdout, re.M))
-        allowed = {"secrets-outside-env"} if persona == "auditor" else set()
-        assert kinds <= allowed, persona + res.stdout
-        if not allowed:
-            assert res.returncode == 0, persona + res.stdout + res.stderr
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_workflows_have_no_zizmor_finding_for_any_persona(persona: str) -> None:
+    """Nothing at any severity, auditor included: every job that reads a secret runs in a GitHub
+    environment (secrets-outside-env), the action is referenced as `$/...` (self-repository), every
+    permission says why, every job has a name, the agent CLIs come from a lockfile (adhoc-packages)."""
+    res = _zizmor(persona, *WORKFLOWS, *COMMITTED, *ACTIONS)
+    # zizmor exits 0 with no findings, 1x with findings (the code encodes the worst severity).
+    assert res.returncode == 0 and "No findings" in res.stdout, persona + res.stdout + res.stderr
+
+
+def test_the_one_ignore_comment_is_the_justified_one() -> None:
+    """Without ignore comments zizmor finds exactly one thing: the on-event workflow's issue_comment
+    trigger (dangerous-triggers). It is a true false positive, justified where it is written: that
+    workflow checks out the default branch, runs only agentops, and takes commands only from
+    maintainers."""
+    res = _zizmor("auditor", *WORKFLOWS, *ACTIONS, ignores=False)
+    kinds = re.findall(r"^(?:error|warning|help|info)\[([\w-]+)\]", res.stdout, re.M)
+    assert kinds == ["dangerous-triggers"], res.stdout
+    assert "agentops-on-event.yml" in res.stdout
+    ignores = [ln for p in [*WORKFLOWS, *ACTIONS] for ln in p.read_text().splitlines() if "zizmor: ignore" in ln]
+    assert len(ignores) == 1 and "maintainers" in ignores[0]
+
+
+def test_zizmor_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: x\non: push\npermissions: {}\njobs:\n  a:\n    name: a\n    runs-on: ubuntu-latest\n"
+                   "    steps:\n      - name: s\n        env:\n          K: ${{ secrets.K }}\n        run: echo hi\n")
+    res = _zizmor("auditor", bad)
+    assert res.returncode != 0 and "secrets-outside-env" in res.stdout
 
 
 def test_every_workflow_step_runs_agentops_through_the_one_action() -> None:
@@ -118,13 +143,6 @@ def test_the_devcontainer_schema_check_can_fail(tmp_path: Path) -> None:
     res = _check_jsonschema("--force-filetype", "json5", "--schemafile",
                             str(SCHEMAS / "devContainer.base.schema.json"), str(bad))
     assert res.returncode != 0
-
-
-def test_zizmor_finds_nothing_high_or_medium() -> None:
-    res = subprocess.run([_tool("zizmor"), "--offline", "--format", "plain", "--min-severity", "medium",
-                          *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
-    # zizmor exits 0 with no findings, 1x with findings (the code encodes the worst severity).
-    assert res.returncode == 0, res.stdout + res.stderr
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

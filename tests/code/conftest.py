@@ -66,6 +66,11 @@ class CodeEnv:
 
 @pytest.fixture
 def code_env(emulator: Any, gh: Any, fake_agents: FakeAgents, tmp_path: Path) -> CodeEnv:
+    return make_code_env(emulator, gh, fake_agents, tmp_path)
+
+
+def make_code_env(emulator: Any, gh: Any, fake_agents: FakeAgents, tmp_path: Path) -> CodeEnv:
+    """The world `code_env` builds, for test folders that do not share tests/code/conftest.py."""
     emulator.state.create_repo(REPO, files={"README.md": "# widgets\n", "AGENTS.md": "Always write tests.\n"})
     bare = Path(emulator.state.repo(REPO).bare_path)
     checkout = tmp_path / "checkout"

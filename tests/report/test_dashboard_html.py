@@ -97,9 +97,9 @@ def test_readme_pages_snippet_is_a_pinned_job_running_the_html_report() -> None:
     job = yaml.safe_load(block.group(1))["pages"]
     assert job["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     uses = [s["uses"] for s in job["steps"] if "uses" in s]
-    remote = [u for u in uses if not u.startswith("./")]
+    remote = [u for u in uses if not u.startswith("$/")]
     assert remote and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in remote), uses
-    local = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/agentops")
+    local = next(s for s in job["steps"] if s.get("uses") == "$/.github/actions/agentops")
     assert local["with"]["args"] == "report --offline --format html --output site/index.html"
     # The local action is the one init writes.
     assert ".github/actions/agentops/action.yml" in dict(template_files())

@@ -176,6 +176,13 @@ def _drive_core(w: World) -> None:
     w.call("GET", f"/repos/{REPO}/collaborators/nobody-here/permission", 404)
     w.call("GET", f"/repos/{REPO}/branches/main", 200)
     w.call("GET", f"/repos/{REPO}/branches/nope", 404)
+    w.emu.state.create_environment(REPO, "agentops-publish")
+    w.emu.state.set_environment_secret(REPO, "agentops-publish", "AGENTOPS_TOKEN", "never-served")
+    w.call("GET", f"/repos/{REPO}/environments", 200, who="reader")
+    w.call("GET", f"/repos/{OWNER}/missing/environments", 404)
+    w.call("GET", f"/repos/{REPO}/environments/agentops-publish/secrets", 200)
+    w.call("GET", f"/repos/{REPO}/environments/agentops-publish/secrets", 403, who="reader")
+    w.call("GET", f"/repos/{REPO}/environments/nope/secrets", 404)
     for kind in ("secrets", "variables"):
         w.call("GET", f"/repos/{REPO}/actions/{kind}", 200)
         w.call("GET", f"/repos/{REPO}/actions/{kind}", 403, who="reader")

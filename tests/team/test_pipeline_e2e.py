@@ -69,6 +69,7 @@ class Pipeline:
         self.ci: dict[str, str] = {}  # head sha -> success | failure
         self.merged: list[str] = []
         self.seen_dispatches = 0
+        self.runs = 0  # workflow runs executed (each gets its own artifact folder)
         self.pytest_log = real_pytest_failure(tmp / "failing-project")
 
     # -- GitHub's side ------------------------------------------------------------------------
@@ -160,8 +161,16 @@ class Pipeline:
             self.pr_event("opened", result.pr)
             return
         pr = int(inputs["pr"])
+        # Reviews and rounds run as the workflow runs them: a read-only agent job hands a folder to a
+        # publish job (`--phase agent`, then `--phase publish`; the folder is all that crosses).
+        self.runs += 1
+        folder = self.tmp / f"artifact-{self.runs}"
         if mode == "review":
-            r = review.run(review.ReviewOptions(pr=pr, repo=REPO, agent=agent), ctx)
+            made = review.run(review.ReviewOptions(pr=pr, repo=REPO, agent=agent, phase="agent", bundle=str(folder)),
+                              ctx)
+            assert made.ok, made
+            r = made if made.status == "skipped" else review.run(
+                review.ReviewOptions(pr=pr, repo=REPO, phase="publish", bundle=str(folder)), self.ctx())
             assert r.ok, r
             if r.review_id is not None and r.status != "skipped":
                 rev = next(x for x in self.gh.list_reviews(REPO, pr) if x.id == r.review_id)
@@ -171,7 +180,11 @@ class Pipeline:
                     "pull_request.head.ref": self.gh.get_pull(REPO, pr).head_ref, "sender.login": rev.author}))
             return
         flag = {"address-review": "address_review", "fix-ci": "fix_ci", "resolve-conflicts": "resolve_conflicts"}[mode]
-        result = code.run(code.CodeOptions(pr=pr, agent=agent, repo=REPO, **{flag: True}), ctx)
+        made = code.run(code.CodeOptions(pr=pr, agent=agent, repo=REPO, phase="agent", bundle=str(folder),
+                                         **{flag: True}), ctx)
+        assert made.status == "bundled", made
+        result = code.run(code.CodeOptions(pr=pr, repo=REPO, phase="publish", bundle=str(folder), **{flag: True}),
+                          self.ctx())
         assert result.status == "pr-updated", result
         self.run_ci(name, pr)
         self.pr_event("synchronize", pr)
