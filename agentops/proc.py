@@ -372,6 +372,9 @@ def confinement(env: Mapping[str, str] | None = None) -> dict[str, object]:
         "no_new_privs": status.get("NoNewPrivs") == "1",
         "credentials_shed": True,  # proc.shed_credentials: re-exec without them, non-dumpable
         "leftovers_reaped": True,  # bwrap --die-with-parent, or agentops.reaper as subreaper
+        # agentops.git.guard: the shared git dir's config/hooks/attributes read-only in bwrap, and in
+        # every mode compared after each agent run, put back, the task stopped as needs-human
+        "shared_git_dir": "read-only and checked" if iso.kind == "bwrap" else "checked and put back",
     }
 
 
@@ -406,8 +409,9 @@ _BWRAP_BASE = ("--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare
 
 
 def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: Sequence[Path] = (),
-                   env: Mapping[str, str] | None = None) -> list[str]:
-    """argv wrapped so that it runs isolated (see the note above)."""
+                   env: Mapping[str, str] | None = None, protect: Sequence[Path] = ()) -> list[str]:
+    """argv wrapped so that it runs isolated (see the note above). `protect`: git dirs shared with
+    a human whose config, hooks and attributes stay read-only even inside a writable folder."""
     import shutil
     import sys
 
@@ -434,7 +438,14 @@ def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: S
         if Path(p).exists() and not any(Path(h).resolve().is_relative_to(p) for h in hidden):
             wrapped += ["--ro-bind", p, p]
     extra = [Path(x) for x in (env if env is not None else os.environ).get(SANDBOX_WRITABLE_VAR, "").split(os.pathsep) if x]
-    for p in dict.fromkeys(str(Path(w).resolve()) for w in [*writable, *extra]):
-        if Path(p).exists():
-            wrapped += ["--bind", p, p]
+    from agentops.git.guard import is_git_dir, sandbox_binds
+
+    rw = [p for p in dict.fromkeys(str(Path(w).resolve()) for w in [*writable, *extra]) if Path(p).exists()]
+    for p in rw:
+        wrapped += ["--bind", p, p]
+    # A repository's git dir shared with a human: writable objects and refs, but never what their
+    # own git runs or trusts (agentops.git.guard). Bound last: later mounts win over earlier ones.
+    for g in dict.fromkeys([*(Path(p).resolve() for p in protect), *(Path(p) for p in rw if is_git_dir(Path(p)))]):
+        if is_git_dir(g):
+            wrapped += sandbox_binds(g)
     return [*wrapped, "--", *argv]

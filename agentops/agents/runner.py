@@ -9,6 +9,7 @@ then unknown (the last turn is unreported), which the budget charges as the run'
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from agentops import proc
 from agentops.agents import Resolved
 from agentops.agents.base import Invocation, Progress, Tracker, Usage
 from agentops.agents.pricing import Prices
-from agentops.git.worktree import BOT_EMAIL, BOT_NAME
+from agentops.errors import AgentOpsError
+from agentops.git.guard import Guard, is_git_dir
+from agentops.git.worktree import BOT_EMAIL, BOT_NAME, common_dir
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig
 
@@ -42,6 +45,8 @@ class AgentRun:
     # run did not finish (killed, crashed), so what it printed is not the whole bill.
     cost_source: str = "unknown"
     details: Mapping[str, Any] = field(default_factory=dict)
+    # What the agent changed of what a human's git runs (agentops.git.guard), put back: fail closed.
+    tampered: tuple[str, ...] = ()
 
 
 class _Lines:
@@ -105,14 +110,22 @@ def run_agent(agent: AgentConfig, resolved: Resolved, inv: Invocation, *, env: M
     # Files the configured command names (a script, a config) stay readable; the operator chose them.
     named = [Path(a) if Path(a).is_dir() else Path(a).parent for a in launch.argv[1:]
              if a.startswith("/") and Path(a).exists()]
+    shared = _git_dirs(inv.worktree, writable)
     argv = proc.untrusted_argv(launch.argv, writable=(inv.worktree, inv.run_dir, *writable),
                                readable=(exe.parent, exe.resolve().parent, inv.prompt_file.parent, *named),
-                               env=settings)
-    res = proc.run(argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
-                   stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT, on_output=lines.feed)
+                               env=settings, protect=shared)
+    guard = Guard.take(shared, settings if settings is not None else os.environ)
+    try:
+        res = proc.run(argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
+                       stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT, on_output=lines.feed)
+    finally:
+        tampered = tuple(guard.restore())  # before anything else runs git there
     lines.close()
     usage = tracker.usage() if res.error is None else Usage()
     reason = _failure(agent, res, usage, timeout_s or agent.timeout_s)
+    if tampered:
+        reason = ("the agent changed what a human's git would run or trust (put back; a person should look): "
+                  + "; ".join(tampered[:20]))
     finished = res.error is None and not res.timed_out
     source = "unknown"
     if finished and usage.cost_usd is not None:
@@ -123,7 +136,18 @@ def run_agent(agent: AgentConfig, resolved: Resolved, inv: Invocation, *, env: M
                     turns=usage.turns, summary=redactor.redact(usage.summary), transcript=transcript,
                     argv=launch.argv, cost_source=source,
                     details={**usage.details, "partial_cost_usd": usage.cost_usd} if source == "unknown"
-                    else dict(usage.details))
+                    else dict(usage.details), tampered=tampered)
+
+
+def _git_dirs(worktree: Path, writable: Sequence[Path]) -> list[Path]:
+    """The git dir the worktree shares with its main checkout, and any writable git dir."""
+    found = [p for p in writable if is_git_dir(p)]
+    if (worktree / ".git").exists():
+        try:
+            found.append(common_dir(worktree))
+        except AgentOpsError:
+            pass  # not a repository: nothing shared to guard
+    return found
 
 
 def _failure(agent: AgentConfig, res: proc.ProcResult, usage: Usage, timeout: float) -> str | None:

