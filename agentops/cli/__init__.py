@@ -34,8 +34,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("tasks", "Sync open `agent-task` issues into the task queue and show it, most urgent first."),
     "plan": ("tasks", "Show the dependency DAG as waves of tasks that can run in parallel."),
     "play": ("play", "Press play on a backlog: dispatch its ready tasks up to the configured parallelism and "
-             "show each task's stage (one pass; events keep it moving; exit 2 when --label/--milestone match no "
-             "task)."),
+             "show each task's stage. The selection stays the repository's active backlog: events, tick and work "
+             "start only its tasks (and what they depend on) until --stop (exit 2 when --label/--milestone match "
+             "no task)."),
     "claim": ("claim", "Claim a task (exit 4 when another worker holds it; no eligible task is not an error)."),
     "release": ("claim", "Release a claim: release comment, label off, task back in the queue (or done)."),
     "code": ("code", "Run a coding agent on a work order in its own worktree and open (or update) the pull "

@@ -20,11 +20,14 @@ def play_cmd(
                                                     "them).", show_default=False)] = None,
     milestone: Annotated[str | None, typer.Option("--milestone", "-m", metavar="TITLE",
                                                   help="Only tasks in this milestone.", show_default=False)] = None,
+    stop: Annotated[bool, typer.Option("--stop", help="End the repository's backlog: events dispatch every "
+                                       "ready task again.")] = False,
     repo: RepoOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Press play on a backlog: dispatch its ready tasks up to the configured parallelism and show each task's
-    stage (one pass; events keep it moving; exit 2 when --label/--milestone match no task)."""
+    stage. The selection stays the repository's active backlog: events, tick and work start only its tasks
+    (and what they depend on) until --stop (exit 2 when --label/--milestone match no task)."""
     from agentops.commands import play as cmd
     ctx = make_context(json_mode=json, repo=repo)
 
@@ -33,8 +36,14 @@ def play_cmd(
         if json:
             out.emit(r)
             return
+        if r.stopped:
+            out.success(f"backlog of {r.repo} ({r.replaced.selection.describe()}) ended: events dispatch every ready "
+                        "task again" if r.replaced else f"{r.repo} had no active backlog")
+            return
         what = " ".join([*(f"label {lb}" for lb in r.labels), *([f"milestone {r.milestone}"] if r.milestone else [])])
         out.info(f"backlog of {r.repo}{' (' + what + ')' if what else ''}: {len(r.tasks)} task(s)")
+        if r.replaced is not None and r.backlog is not None and r.replaced.selection != r.backlog.selection:
+            out.info(f"replaces the backlog {r.replaced.selection.describe()} (started {r.replaced.started_at})")
         stage_table(ctx, "Backlog", r.tasks)
         if r.dispatched:
             out.success(f"dispatched {len(r.dispatched)}: " + ", ".join(
@@ -43,8 +52,10 @@ def play_cmd(
             out.info("nothing new to dispatch")
         if r.waiting:
             out.info(f"{len(r.waiting)} ready task(s) wait for a free slot ({r.max_parallel} at once)")
+        out.info("events, tick and work now start only this backlog's tasks; `agentops play --stop` ends it")
 
-    execute(ctx, lambda: cmd.run(cmd.PlayOptions(repo=repo, labels=tuple(label or ()), milestone=milestone), ctx),
+    execute(ctx, lambda: cmd.run(cmd.PlayOptions(repo=repo, labels=tuple(label or ()), milestone=milestone,
+                                                     stop=stop), ctx),
             render)
 
 

@@ -101,10 +101,13 @@ def show(ctx: Context, result: ReportResult, fmt: str, output: str | None = None
             out.table("Per agent", AGENT_HEADERS, agent_rows(r.agents))
         out.table(f"Weekly trend (last {len(r.agents.trend.week_starts)} weeks)", ("Series", "Trend", "Latest"),
                   terminal_trends(r))
-        from agentops.domain.pipeline_render import PIPELINE_HEADERS, pipeline_rows, stage_summary
+        from agentops.domain.pipeline_render import PIPELINE_HEADERS, pipeline_rows, stage_line, stage_summary
 
         out.table("Pipeline (every recorded PR)", PIPELINE_HEADERS, pipeline_rows(r.pipeline))
         out.info(f"backlog by stage: {stage_summary(r.backlog)}")
+        for b in r.backlogs:
+            out.info(f"active backlog of {b['repo']} ({b['selection']}, since {b['started_at']}): {b['tasks']} "
+                     f"task(s): {stage_line(b['stages'])}")
         if r.backlog:
             from agentops.cli.play import stage_table
 

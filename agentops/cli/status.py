@@ -29,6 +29,11 @@ def status_cmd(json: JsonOpt = False) -> None:
                     cmd.age(t["lease_expires"], now)] for t in shown])
         if len(r.tasks) > len(shown):
             out.info(f"... and {len(r.tasks) - len(shown)} more (agentops status --json lists them all)")
+        from agentops.domain.pipeline_render import stage_line
+
+        for b in r.backlogs:
+            out.info(f"backlog of {b['repo']} ({b['selection']}, since {b['started_at']}): {b['tasks']} task(s): "
+                     f"{stage_line(b['stages'])}; `agentops play --stop` ends it")
         if r.agents:
             out.table("Agents", ["agent", "active", "last seen"],
                       [[a["name"], a.get("active_tasks", ""), cmd.age(a.get("heartbeat"), now)] for a in r.agents])

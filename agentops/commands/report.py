@@ -189,11 +189,11 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
         EnvironmentReport(compute_dora(all_deploys, incidents, window, env),
                           dora_trend(all_deploys, incidents, window.end, options.weeks, env))
         for env in env_names if env)
-    pipeline, backlog = _pipeline(ctx, scope)
+    pipeline, backlog, backlogs = _pipeline(ctx, scope)
     report = FullReport(generated_at=now, window_start=window.start, window_end=window.end,
                         window_days=round(window.days, 4), repos=(options.repo,) if options.repo else (),
                         environments=env_reports, agents=agents, pr_source=pr_source, pipeline=pipeline,
-                        backlog=backlog)
+                        backlog=backlog, backlogs=backlogs)
     markdown = render_markdown(report)
     if options.save:
         from agentops.output import to_jsonable
@@ -225,10 +225,13 @@ def _everything(e: dict[str, Any]) -> bool:
     return True
 
 
-def _pipeline(ctx: Context, scope: str | None) -> tuple[PipelineMetrics, tuple[TaskProgress, ...]]:
-    """The pipeline figures over every PR record in scope, and each queued task's stage."""
+def _pipeline(ctx: Context, scope: str | None) -> tuple[PipelineMetrics, tuple[TaskProgress, ...],
+                                                       tuple[dict[str, Any], ...]]:
+    """The pipeline figures over every PR record in scope, each queued task's stage, and each
+    active backlog's progress."""
+    from agentops.domain.backlog_scope import BACKLOG_PREFIX
     from agentops.domain.taskkey import natural_key
-    from agentops.orchestrator.backlog import backlog_rows, progress_of
+    from agentops.orchestrator.backlog import backlog_rows, backlog_views, progress_of
     from agentops.state import docs
 
     store = ctx.store
@@ -239,7 +242,11 @@ def _pipeline(ctx: Context, scope: str | None) -> tuple[PipelineMetrics, tuple[T
                    | {k.rpartition("#")[0] for k in queue})
     progress = progress_of(ctx, [r for r in repos if scope is None or r.lower() == scope])
     records = [rec for recs in progress.values() for k, rec in sorted(recs.items()) if k.startswith("pr-")]
-    return pipeline_metrics(records), tuple(backlog_rows(ctx, queue))
+    rows = tuple(backlog_rows(ctx, queue))
+    views = backlog_views(ctx, {k: v for k, v in store.records(docs.TASK_QUEUE).items()
+                                if not k.startswith(BACKLOG_PREFIX) or scope is None
+                                or k[len(BACKLOG_PREFIX):] == scope}, rows)
+    return pipeline_metrics(records), rows, tuple(v.to_json() for v in views)
 
 
 # --------------------------------------------------------------------------------------------

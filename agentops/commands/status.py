@@ -22,6 +22,8 @@ class StatusResult:
     agents: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     open_incidents: list[dict[str, Any]] = field(default_factory=list)
+    # Each repository's active backlog (`agentops play`): its selection and its tasks by stage.
+    backlogs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run(options: StatusOptions, ctx: Context) -> StatusResult:
@@ -34,13 +36,15 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     tasks = []
     counts: dict[str, int] = {}
     from agentops.domain.taskkey import natural_key
-    from agentops.orchestrator.backlog import backlog_rows
+    from agentops.orchestrator.backlog import backlog_rows, backlog_views
 
     active: dict[str, int] = {}
     # The queue also holds `tasks`' sync bookkeeping.
-    queue = {k: v for k, v in sorted(store.records(docs.TASK_QUEUE).items(), key=lambda kv: natural_key(kv[0]))
-             if _is_task_key(k)}
-    for row in backlog_rows(ctx, queue):
+    records = store.records(docs.TASK_QUEUE)
+    queue = {k: v for k, v in sorted(records.items(), key=lambda kv: natural_key(kv[0])) if _is_task_key(k)}
+    rows = backlog_rows(ctx, queue)
+    backlogs = [v.to_json() for v in backlog_views(ctx, records, rows)]
+    for row in rows:
         rec = queue[row.key]
         status = str(rec.get("status", "unknown"))
         counts[status] = counts.get(status, 0) + 1
@@ -56,7 +60,7 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     deployments = _tail(store.read_log(docs.DEPLOYMENTS), options.recent)
     incidents = _open_incidents(store.read_log(docs.INCIDENTS))
     return StatusResult(state_dir=str(ctx.state_dir), tasks=tasks, task_counts=counts, agents=agents,
-                        deployments=deployments, open_incidents=incidents)
+                        deployments=deployments, open_incidents=incidents, backlogs=backlogs)
 
 
 def _is_task_key(key: str) -> bool:

@@ -3,7 +3,7 @@ report shows them: rows for the terminal and markdown, "no data" where nothing w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from agentops.domain.backlog import TaskProgress, stage_counts
 from agentops.domain.review_metrics import KINDS, PipelineMetrics
@@ -40,7 +40,10 @@ def pipeline_rows(m: PipelineMetrics) -> list[list[str]]:
 
 def stage_summary(rows: Sequence[TaskProgress]) -> str:
     """"authoring 2 · in review 1 · merged 3", in pipeline order; "no tasks" when empty."""
-    counts = stage_counts(rows)
+    return stage_line(stage_counts(rows))
+
+
+def stage_line(counts: Mapping[str, int]) -> str:
     parts = [f"{s} {counts[s]}" for s in STAGES if counts.get(s)]
     parts += [f"{s} {n}" for s, n in sorted(counts.items()) if s not in STAGES]
     return " · ".join(parts) or "no tasks"

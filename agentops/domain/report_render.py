@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentops.domain.agent_metrics import AgentReport
 from agentops.domain.backlog import TaskProgress
@@ -21,6 +22,7 @@ from agentops.domain.pipeline_render import (
     PIPELINE_HEADERS,
     backlog_rows,
     pipeline_rows,
+    stage_line,
     stage_summary,
 )
 from agentops.domain.review_metrics import PipelineMetrics
@@ -52,6 +54,9 @@ class FullReport:
     # queued task's stage.
     pipeline: PipelineMetrics = field(default_factory=PipelineMetrics)
     backlog: tuple[TaskProgress, ...] = ()
+    # Each active backlog (`agentops play`, domain.backlog_scope BacklogView.to_json): its selection,
+    # its tasks and their count by stage.
+    backlogs: tuple[dict[str, Any], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,6 +341,9 @@ def terminal_trends(r: FullReport) -> list[tuple[str, str, str]]:
 def pipeline_markdown(r: FullReport) -> list[str]:
     out = ["### Pipeline", "", md_table(PIPELINE_HEADERS, pipeline_rows(r.pipeline)), "",
            f"Backlog by stage: {md_cell(stage_summary(r.backlog))}", ""]
+    for b in r.backlogs:
+        out += [f"Active backlog of {md_cell(str(b['repo']))} ({md_cell(str(b['selection']))}, since "
+                f"{md_cell(str(b['started_at']))}): {b['tasks']} tasks: {md_cell(stage_line(b['stages']))}", ""]
     if r.backlog:
         out += [md_table(BACKLOG_HEADERS, backlog_rows(r.backlog)), ""]
         if len(r.backlog) > MAX_BACKLOG_ROWS:

@@ -41,6 +41,7 @@ from agentops.state import docs
 
 from .actions import log_action
 from .agents import agent_profiles, available_agents, check_agent_name, resolve_agent, touch_agent
+from .backlog import backlog_scope
 from .budget import ensure_budget
 from .readiness import evaluate
 from .records import queue_task, split_key
@@ -221,7 +222,9 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
         return ClaimResult(_claimed(repo, issue, result.claim, t), me.name, (key,))
 
     ensure_budget(ctx)
-    ready = {k: t for k, t in tasks.items() if t.get("status") == "ready"}
+    # A worker picking its own task stays within the active backlog too (naming an issue is a person's choice).
+    scope = backlog_scope(ctx, repo, records)
+    ready = {k: t for k, t in tasks.items() if t.get("status") == "ready" and (scope is None or k in scope)}
     qt = {k: queue_task(k, t) for k, t in tasks.items()}
     ordered = [qt[k] for k in q.order(qt) if k in ready]
     others = [p for p in available_agents(ctx, profiles) if p.name != me.name]

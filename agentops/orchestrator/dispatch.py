@@ -33,6 +33,7 @@ from agentops.state import docs
 
 from .actions import log_action
 from .agents import agent_profiles
+from .backlog import backlog_scope
 from .records import is_task_key, queue_task
 
 DISPATCH_KIND = "dispatch"
@@ -115,8 +116,11 @@ def dispatch_order(tasks: Mapping[str, Mapping[str, Any]], records: Mapping[str,
 def dispatch_ready(ctx: Context, repo: str, tasks: Mapping[str, Mapping[str, Any]], *,
                    only: Collection[str] | None = None) -> DispatchReport:
     """Dispatch the ready tasks of `repo` (as evaluated) up to the free parallelism; with `only`,
-    just those of them (every task in flight still counts against the parallelism)."""
+    just those of them (every task in flight still counts against the parallelism). Without
+    `only`, the repository's active backlog (`agentops play`) decides which tasks may start."""
     cfg = ctx.config.dispatch
+    if only is None:
+        only = backlog_scope(ctx, repo, ctx.store.records(docs.TASK_QUEUE))
     mine = {k: t for k, t in tasks.items() if str(t.get("repo", "")).lower() == repo.lower()}
     busy = in_flight(mine)
     slots = cfg.max_parallel - len(busy)
