@@ -128,7 +128,9 @@ def contention(workers: int = 16, tasks: int = 40) -> None:
         for i in range(1, workers + 1):
             env = {**os.environ, "GITHUB_API_URL": emu.url, "GH_TOKEN": emu.token, "GITHUB_REPOSITORY": REPO,
                    "AGENTOPS_WORKER_ID": f"worker-{i}", "AGENTOPS_STATE_DIR": str(root / f"state-{i}"),
-                   "AGENTOPS_CONFIG": str(config), "AGENTOPS_MUTATION_INTERVAL": "0"}
+                   "AGENTOPS_CONFIG": str(config), "AGENTOPS_MUTATION_INTERVAL": "0",
+                   # The identity cache of this run only (not the user's): the first GET /user is counted.
+                   "AGENTOPS_CACHE_DIR": str(root / "cache")}
             out = root / f"out-{i}.json"
             procs.append((out, subprocess.Popen([sys.executable, str(script), f"a{i}", str(out)], env=env, cwd=root,
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agentops.domain.workorder import ANY_AGENT, PRIORITIES
@@ -276,12 +276,15 @@ def best_agent(task: QueueTask, agents: Sequence[AgentProfile]) -> str | None:
     return min(capable, key=lambda ia: (*_standing(ia[1]), ia[0]))[1].name
 
 
-def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 256) -> list[str]:
+def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, window: int = 256,
+           later: Collection[str] = ()) -> list[str]:
     """Shuffle the leading run of equally urgent tasks (same priority and deadline) in an order
     derived from `seed` (the worker id) and each key, so workers starting together try different
     tasks instead of all racing for the first one, and a worker that lost one race jumps somewhere
     else rather than onto its neighbour's pick. Order across priorities and deadlines is kept.
-    The window is wide: over 16 slots, 16 workers land on only ~10 distinct tasks."""
+    The window is wide: over 16 slots, 16 workers land on only ~10 distinct tasks. Keys in
+    `later` (tasks that look contested: a rival's claim may be in flight) go to the end of that
+    run, still shuffled, so a worker tries them only when the quiet ones are gone."""
     if len(keys) < 2:
         return list(keys)
     head = tasks[keys[0]]
@@ -292,5 +295,5 @@ def spread(keys: Sequence[str], tasks: Mapping[str, QueueTask], seed: str, windo
             break
         run += 1
     salt = seed.encode("utf-8") + b"\0"
-    lead = sorted(keys[:run], key=lambda k: zlib.crc32(salt + k.encode("utf-8")))
+    lead = sorted(keys[:run], key=lambda k: (k in later, zlib.crc32(salt + k.encode("utf-8"))))
     return lead + list(keys[run:])

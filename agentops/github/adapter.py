@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, Forbidden, GitHubError, NotFound, Unavailable
-from agentops.github import convert
+from agentops.github import convert, identity_cache
 from agentops.github.auth import AppJwtAuth, Credentials, InstallationAuth, resolve
 from agentops.github.client import MutationSpacer, Response, RestClient, failure_from_exception, translate
 from agentops.github.models import (
@@ -81,8 +81,10 @@ def _with_marker(body: str, marker: str | None) -> str:
 
 class GitHubAdapter:
     def __init__(self, client: RestClient, *, creds: Credentials, env: Mapping[str, str],
-                 sleep: Callable[[float], None], clock: Callable[[], float], integration: Any = None) -> None:
+                 sleep: Callable[[float], None], clock: Callable[[], float], integration: Any = None,
+                 api_url: str = DEFAULT_BASE_URL) -> None:
         self._client = client
+        self._api_url = api_url
         self._creds = creds
         self._env = env
         self._sleep = sleep
@@ -176,6 +178,12 @@ class GitHubAdapter:
             return Identity(login="github-actions[bot]", kind=kind)
         if kind == "app":
             return Identity(login=f"{self._app_slug()}[bot]", kind=kind)
+        key = self._identity_key()
+        if key is not None:
+            # A worker runs many commands: the token's login is asked once, then remembered.
+            known = identity_cache.lookup(self._env, key)
+            if known is not None:
+                return known
         try:
             resp = self._client.call("GET", "/user", "whoami (GET /user)")
         except Forbidden:
@@ -184,7 +192,33 @@ class GitHubAdapter:
             raise
         scopes_header = resp.header("x-oauth-scopes") or ""
         scopes = tuple(s.strip() for s in scopes_header.split(",") if s.strip())
-        return Identity(login=str((resp.data or {}).get("login") or ""), kind="token", scopes=scopes)
+        ident = Identity(login=str((resp.data or {}).get("login") or ""), kind="token", scopes=scopes)
+        if key is not None:
+            identity_cache.remember(self._env, key, ident)
+        return ident
+
+    def _identity_key(self) -> str | None:
+        token = self._creds.token if self._creds.kind == "token" else None
+        return identity_cache.fingerprint(self._api_url, token) if token else None
+
+    def learned_login(self, login: str) -> None:
+        """GitHub named `login` as the author of an object this token just created: that is our
+        identity, whatever was remembered (an account renamed since), so the memory follows it."""
+        if not identity_cache.valid_login(login):
+            return
+        with self._lock:
+            current = self._identity
+        if current is not None and current.login.lower() == login.lower():
+            return
+        if current is not None and current.kind != "token":
+            return
+        ident = Identity(login=login, kind="token", scopes=current.scopes if current is not None else ())
+        key = self._identity_key()
+        if key is None:
+            return
+        with self._lock:
+            self._identity = ident
+        identity_cache.remember(self._env, key, ident)
 
     def _app_slug(self) -> str:
         integration = self._integration
@@ -670,7 +704,8 @@ def connect(env: Mapping[str, str] | None = None, *, output: Output | None = Non
 
     spacer = MutationSpacer(interval, sleep=sleep)
     client = RestClient(gh.requester, retrier=retrier, spacer=spacer)
-    return GitHubAdapter(client, creds=creds, env=env, sleep=sleep, clock=clock, integration=integration)
+    return GitHubAdapter(client, creds=creds, env=env, sleep=sleep, clock=clock, integration=integration,
+                         api_url=base_url)
 
 
 if TYPE_CHECKING:

@@ -45,6 +45,9 @@ class GitHubPort(Protocol):
     # -- identity, repositories, limits -------------------------------------------
     def whoami(self) -> Identity: ...
 
+    def learned_login(self, login: str) -> None:
+        """GitHub named `login` as the author of an object this token just created."""
+
     def get_repo(self, repo: str) -> RepoInfo: ...
 
     def list_repos(self, owner: str, *, owner_type: str | None = None,

@@ -44,11 +44,14 @@ class GitHubTrust:
         return me
 
     def learn_self(self, login: str) -> None:
-        """Our login as GitHub reported it on an object we just created (no request needed)."""
-        if login:
-            with self._lock:
-                if self._me is None:
-                    self._me = Authors.of([login, *self._also])
+        """Our login as GitHub reported it on an object we just created (no request needed). It is
+        authoritative: a remembered login that differs (an account renamed since) gives way."""
+        if not login:
+            return
+        with self._lock:
+            if self._me is None or not self._me.wrote(login):
+                self._me = Authors.of([login, *self._also])
+        self._gh.learned_login(login)
 
     def marker(self, text: str | None, author: str | None, kind: str, **want: object) -> Marker | None:
         """The marker of `kind` on an object only when agentops wrote the object."""

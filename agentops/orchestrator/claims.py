@@ -4,12 +4,14 @@ post a claim comment (marker: agent, worker, lease expiry, token) -> settle dela
 live claims -> lowest comment id wins. A loser deletes its comment and, with an ISSUE, exits 4;
 without one it tries the next best task. The winner labels `agentops:claimed`.
 
-Before writing a claim, the issue's comments are read once: a live claim of ours there means
-the race is already lost, and costs no comment to post and withdraw (with many workers on one
-queue, this keeps claim comments per task near one).
+Before writing a claim on an issue that has comments, they are read once: a live claim there
+means the race is already lost, and costs no comment to post and withdraw (with many workers on
+one queue, this keeps claim comments per task near one). An issue the sync just saw without any
+comment has nothing to look at, so that read is skipped. Among equally urgent tasks, those that
+look contested (commented, or changed since this worker's last sync) are tried last.
 
-Requests for an uncontended claim: 1 incremental sync read, the look-first comment list, the
-comment POST, the comment list after the settle delay and the label: 5. Only claim comments
+Requests for an uncontended claim: 1 incremental sync read, the comment POST, the comment list
+after the settle delay and the label: 4 (5 when the issue already has comments). Only claim comments
 agentops's own login wrote count (the login comes from the author GitHub gives our new claim
 comment, so it costs no request; a look-first that finds a claim asks once when it is not known yet).
 """
@@ -86,11 +88,13 @@ def comment_rows(ctx: Context, repo: str, number: int) -> list[tuple[int, str, s
     return [(c.id, c.body, c.author) for c in read_comments(ctx, repo, number)]
 
 
-def attempt(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
-    """One round of the protocol on one issue."""
+def attempt(ctx: Context, repo: str, number: int, agent: str, *, quiet: bool = False) -> Attempt:
+    """One round of the protocol on one issue. `quiet`: the sync this command just ran saw the
+    issue without a single comment, so there is no claim to look for before writing ours (a
+    rival that writes one meanwhile is settled by the read after the settle delay, as always)."""
     gh = ctx.github
     cfg = ctx.config.claims
-    held = _held(ctx, repo, number)
+    held = None if quiet else _held(ctx, repo, number)
     if held is not None:
         # Look before writing: somebody already holds it (or this worker does, from an earlier run).
         return Attempt(held.worker == ctx.worker_id and held.agent == agent, held, held)
@@ -167,9 +171,9 @@ def _record_win(ctx: Context, key: str, claim: ClaimInfo) -> dict[str, Any]:
     return result
 
 
-def claim_issue(ctx: Context, repo: str, number: int, agent: str) -> Attempt:
+def claim_issue(ctx: Context, repo: str, number: int, agent: str, *, quiet: bool = False) -> Attempt:
     key = f"{repo}#{number}"
-    result = attempt(ctx, repo, number, agent)
+    result = attempt(ctx, repo, number, agent, quiet=quiet)
     if result.won:
         ctx.github.add_labels(repo, number, [CLAIMED_LABEL])
         _record_win(ctx, key, result.claim)
@@ -189,8 +193,10 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
     if issue is not None and not 1 <= issue < 2**31:  # validated before the sync writes anything
         raise BadInput(f"ISSUE: {issue} is not an issue number (1 or more)")
     check_agent_name(ctx, agent)
+    changed: tuple[str, ...] = ()
     if sync:
-        sync_repo(ctx, repo)
+        # No ETag priming: this claim writes to the queue at once, so a primed ETag would be stale.
+        changed = sync_repo(ctx, repo, prime=False).keys
     tasks = evaluate(ctx, [repo])
     records = ctx.store.records(docs.TASK_QUEUE)
     profiles = agent_profiles(ctx, records)
@@ -214,7 +220,7 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
             # A dispatched run claims exactly its task for exactly its agent.
             raise LostRace(f"{key} was dispatched to agent {sent_to!r}, not {me.name!r}")
         ensure_budget(ctx, key)
-        result = claim_issue(ctx, repo, issue, me.name)
+        result = claim_issue(ctx, repo, issue, me.name, quiet=sync and _quiet(t))
         if not result.won:
             w = result.winner
             raise LostRace(f"{key} is held by agent {w.agent if w else '?'} (worker {w.worker if w else '?'})",
@@ -228,7 +234,14 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
     qt = {k: queue_task(k, t) for k, t in tasks.items()}
     ordered = [qt[k] for k in q.order(qt) if k in ready]
     others = [p for p in available_agents(ctx, profiles) if p.name != me.name]
-    candidates = q.spread(q.candidates_for(me, ordered, others), qt, ctx.worker_id)
+    # Ready tasks that changed since this worker's last sync, or carry comments, may have a
+    # rival's claim in flight (its comment lands before its label): try the quiet ones first.
+    contested = {k for k in ready if k in changed or ready[k].get("comments")}
+    candidates = q.spread(q.candidates_for(me, ordered, others), qt, ctx.worker_id, later=contested)
+    # A calm queue (nothing changed since the last sync but this worker's own claims, no ready
+    # task commented) skips the look-before-writing on a comment-free issue; while others are
+    # claiming, looking first spares a comment per lost race.
+    calm = sync and not contested and all(_ours(ctx, records.get(k)) for k in changed)
     tried: list[str] = []
     lost: list[str] = []
     busy: set[str] = set()
@@ -237,18 +250,29 @@ def claim_task(ctx: Context, agent: str, *, repo: str, issue: int | None = None,
             continue
         number = split_key(key)[1]
         tried.append(key)
-        result = claim_issue(ctx, repo, number, me.name)
+        result = claim_issue(ctx, repo, number, me.name, quiet=calm and not lost and _quiet(tasks[key]))
         if result.won:
             return ClaimResult(_claimed(repo, number, result.claim, tasks[key]), me.name, tuple(tried), tuple(lost))
         lost.append(key)
         if sync:
             # Our view is stale (others are claiming): one incremental sync names every issue that
             # changed since, which is cheaper than probing those candidates one by one.
-            busy.update(sync_repo(ctx, repo).keys)
+            busy.update(sync_repo(ctx, repo, prime=False).keys)
     reason = "no eligible task" if not candidates else "lost every race" if lost else None
     if not me.free:
         reason = f"agent {me.name} already holds {me.active} task(s) (max_concurrent {me.max_concurrent})"
     return ClaimResult(None, me.name, tuple(tried), tuple(lost), reason)
+
+
+def _ours(ctx: Context, rec: Mapping[str, Any] | None) -> bool:
+    claim = (rec or {}).get("claim")
+    return isinstance(claim, Mapping) and claim.get("worker") == ctx.worker_id
+
+
+def _quiet(t: Mapping[str, Any]) -> bool:
+    """No comment at all when last synced (a record from before counts were kept is not quiet)."""
+    n = t.get("comments")
+    return isinstance(n, int) and not isinstance(n, bool) and n == 0
 
 
 def _claimed(repo: str, number: int, claim: ClaimInfo, t: Mapping[str, Any]) -> Claimed:

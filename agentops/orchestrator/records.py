@@ -50,6 +50,8 @@ def task_from_issue(issue: Issue, old: Mapping[str, Any] | None, known_agents: S
         "html_url": issue.html_url,
         "created_at": iso(issue.created_at) if issue.created_at else None,
         "issue_updated_at": iso(issue.updated_at) if issue.updated_at else None,
+        # Comments on a ready task are often a rival's claim in flight: `claim` tries those last.
+        "comments": issue.comments,
         "from_form": order.from_form, "agent": order.agent, "capabilities": list(order.capabilities),
         "spec": spec, "steps": list(order.steps[:200]), "acceptance": list(order.acceptance[:200]),
         "deadline": iso(order.deadline) if order.deadline else None,

@@ -42,7 +42,7 @@ class SyncStats:
     not_modified: bool
     fetched: int
     closed: int
-    keys: tuple[str, ...] = ()  # the tasks an incremental sync found changed
+    keys: tuple[str, ...] = ()  # the tasks an incremental sync found changed (their records differ)
 
 
 def _labelled(issue: Issue) -> bool:
@@ -74,14 +74,17 @@ def _later(hwm: dt.datetime | None, issue: Issue) -> dt.datetime | None:
     return hwm
 
 
-def sync_repo(ctx: Context, repo: str, *, full: bool = False) -> SyncStats:
+def sync_repo(ctx: Context, repo: str, *, full: bool = False, prime: bool = True) -> SyncStats:
+    """Bring the repository's tasks up to date. `prime`: after a full list, also ask the `since`
+    query once so its ETag is known (the next sync of an unchanged queue is then a 304); a caller
+    about to write to the queue itself passes False (the ETag would be stale at once)."""
     meta = ctx.store.get(docs.TASK_QUEUE, sync_key(repo)) or {}
     hwm = parse_iso(meta.get("hwm"))
     full_at = parse_iso(meta.get("full_at"))
     now = ctx.clock()
     if full or hwm is None or full_at is None or now - full_at >= FULL_RESYNC or now < full_at:
         stats = _full_sync(ctx, repo, meta, hwm, force=full)
-        if not stats.not_modified:
+        if prime and not stats.not_modified:
             # Prime the `since` query's ETag now, so the next sync of an unchanged queue is a free 304.
             _changed_since(ctx, repo)
     else:
@@ -159,7 +162,6 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
             if issue.is_pull_request:
                 continue
             key = issue.key
-            keys.append(key)
             old = d.get(key)
             labelled = _labelled(issue) or (old is not None and is_live_step(d, key, old))
             if issue.state == "open" and labelled:
@@ -171,6 +173,9 @@ def _changed_since(ctx: Context, repo: str) -> SyncStats:
                     closed += 1
             elif old is not None:
                 _gone(d, key)
+            if d.get(key) != old:
+                # `since` is inclusive: the issue at the high-water mark comes back unchanged each time.
+                keys.append(key)
             new_hwm = _later(new_hwm, issue)
         order_steps(d, put_steps(d, native, known_agents))
         new_meta = dict(meta)
