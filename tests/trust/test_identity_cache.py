@@ -64,7 +64,7 @@ def test_a_worker_asks_for_its_login_once_across_claims(emulator: Any, repo: str
         emulator.state.create_issue(REPO, f"t{i}", BODY, labels=("agent-task",))
     env = env_for(emulator, tmp_path / "cache")
     emulator.reset_counts()
-    for i in range(3):
+    for _ in range(3):
         got = claim_cmd.run(claim_cmd.ClaimOptions(agent="a1"), command(emulator, tmp_path, "w1", env))
         assert got.claimed is not None
         # A second worker asks for the same task: it reads the claim comment, and judging it needs
