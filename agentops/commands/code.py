@@ -39,7 +39,7 @@ from agentops.errors import AgentOpsError, BadInput, Unavailable, WorkFailed
 from agentops.git import GitFailed
 from agentops.git import worktree as wt
 from agentops.git.mirror import Mirror
-from agentops.git.outgoing import scan_outgoing
+from agentops.git.outgoing import PROTECTED_KIND, protected_changes, scan_outgoing
 from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.github.trust import GitHubTrust
 from agentops.orchestrator import workspace
@@ -577,8 +577,9 @@ def _publish(s: _Session, issue: Issue, acceptance: tuple[str, ...], facts: Code
 
 
 def _ship(s: _Session, branch: str, base: str, head: str, bundle_file: Path) -> tuple[list[Hit], bool]:
-    """(secret findings, pushed): the bundle enters the private mirror, what the remote lacks is
-    scanned, and only a clean result is pushed."""
+    """(findings, pushed): the bundle enters the private mirror, what the remote lacks is checked
+    (no file that runs with credentials changed, no secret in any form), and only a clean result is
+    pushed."""
     mirror = _mirror(s)
     mirror.fetch(s.info.clone_url, s.token, [s.info.default_branch, branch])
     if not mirror.has_commit(base):
@@ -586,7 +587,7 @@ def _ship(s: _Session, branch: str, base: str, head: str, bundle_file: Path) -> 
     mirror.import_bundle(bundle_file, branch, head)
     if not mirror.is_ancestor(base, head):
         raise BadInput(f"{bundle_file}: {head[:12]} does not descend from the base {base[:12]}")
-    hits = scan_outgoing(mirror, head, needles(_known_secrets(s)))
+    hits = protected_changes(mirror, head) + scan_outgoing(mirror, head, needles(_known_secrets(s)))
     return (hits, False) if hits else ([], _push(s, mirror, branch, head))
 
 
@@ -600,7 +601,8 @@ def _label_needs_human(s: _Session, number: int) -> str:
 
 def _refuse_secrets(s: _Session, number: int, branch: str, sha: str, hits: list[Hit]) -> CodeResult:
     where = "; ".join(f"{h.where}: {h.kind}" for h in hits[:20])
-    reason = s.redactor.redact(f"secret scan refused the push ({len(hits)} finding(s)): {where}")
+    what = "secret scan" if all(h.kind != PROTECTED_KIND for h in hits) else "outgoing check"
+    reason = s.redactor.redact(f"{what} refused the push ({len(hits)} finding(s)): {where}")
     try:
         s.ctx.github.add_labels(s.repo, number, [NEEDS_HUMAN])
     except AgentOpsError as exc:

@@ -135,6 +135,12 @@ class Mirror:
             pos = nl + 1 + size + 1
         return out
 
+    def changed_paths(self, commit: str) -> list[str]:
+        """Every path a commit adds, modifies, deletes or retypes, against each parent (or none)."""
+        res = self._git(["diff-tree", "-r", "-z", "--no-commit-id", "--root", "-m", "--no-renames", "--name-only",
+                         commit])
+        return sorted({p.decode("utf-8", "replace") for p in res.raw.split(b"\0") if p})
+
     def changed_blobs(self, commit: str) -> list[tuple[str, str, str]]:
         """(path, blob sha, mode) of every file a commit adds or modifies, against each parent (or none)."""
         res = self._git(["diff-tree", "-r", "-z", "--no-commit-id", "--root", "-m", "--no-renames",

