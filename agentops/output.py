@@ -100,33 +100,42 @@ class Output:
         return self._console
 
     # -- human output (stderr) -------------------------------------------------------
+    def print_rich(self, *objects: Any, **kw: Any) -> None:
+        """rich's Console.print on stderr, never cut by a signal."""
+        # A signal that arrives mid-print is raised once the print is done (agentops.interrupts):
+        # raised inside rich, it would leave rich's buffer half-flushed (lines twice, or none after).
+        from agentops.interrupts import shielded
+
+        with shielded():
+            self.console.print(*objects, **kw)
+
     def info(self, message: str) -> None:
         if not self.quiet:
-            self.console.print(self.redactor.redact(message), markup=False)
+            self.print_rich(self.redactor.redact(message), markup=False)
 
     def debug(self, message: str) -> None:
         """Detail for -v/--verbose only."""
         if self.verbose:
-            self.console.print(f"[dim]{_rich_escape(self.redactor.redact(message))}[/]")
+            self.print_rich(f"[dim]{_rich_escape(self.redactor.redact(message))}[/]")
 
     def step(self, message: str) -> None:
         if not self.quiet:
-            self.console.print(f"[bold cyan]==>[/] {_rich_escape(self.redactor.redact(message))}")
+            self.print_rich(f"[bold cyan]==>[/] {_rich_escape(self.redactor.redact(message))}")
 
     def success(self, message: str) -> None:
         if not self.quiet:
-            self.console.print(f"[green]✓[/] {_rich_escape(self.redactor.redact(message))}")
+            self.print_rich(f"[green]✓[/] {_rich_escape(self.redactor.redact(message))}")
 
     def warn(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
-        self.console.print(f"[yellow]warning:[/] {_rich_escape(self.redactor.redact(message))}")
+        self.print_rich(f"[yellow]warning:[/] {_rich_escape(self.redactor.redact(message))}")
         if self.in_actions:
             self.annotation("warning", message, file=file, line=line)
 
     def error(self, message: str, *, hint: str | None = None, file: str | None = None,
               line: int | None = None) -> None:
-        self.console.print(f"[bold red]error:[/] {_rich_escape(self.redactor.redact(message))}")
+        self.print_rich(f"[bold red]error:[/] {_rich_escape(self.redactor.redact(message))}")
         if hint:
-            self.console.print(f"[dim]hint:[/] {_rich_escape(self.redactor.redact(hint))}")
+            self.print_rich(f"[dim]hint:[/] {_rich_escape(self.redactor.redact(hint))}")
         if self.in_actions:
             self.annotation("error", message, file=file, line=line)
 
@@ -146,7 +155,7 @@ class Output:
                 t.add_column(c)
         for r in cells:
             t.add_row(*(_rich_escape(v) for v in r))
-        self.console.print(t)
+        self.print_rich(t)
 
     def progress(self, description: str, total: int | None = None) -> Any:
         """`with out.progress("syncing", total=n) as tick: ... tick.advance()`; see `progress` below."""
@@ -163,8 +172,11 @@ class Output:
             if select and self.fields:
                 doc = select_fields(doc, self.fields)
             text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
-            self.out.write(self.redactor.redact(text) + "\n")
-            self.out.flush()
+            from agentops.interrupts import shielded
+
+            with shielded():  # one whole document, never a cut one
+                self.out.write(self.redactor.redact(text) + "\n")
+                self.out.flush()
 
     # -- GitHub Actions ---------------------------------------------------------------
     def annotation(self, level: str, message: str, *, file: str | None = None, line: int | None = None,

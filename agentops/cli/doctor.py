@@ -32,7 +32,7 @@ def doctor_cmd(
             for c in r.checks:
                 detail = c.detail + (f"\nhint: {c.hint}" if c.hint and c.status != "ok" else "")
                 t.add_row(c.name, _ICON[c.status], "yes" if c.required else "", out.redactor.redact(detail))
-            out.console.print(t)
+            out.print_rich(t)
         return 0 if r.ok else 1
 
     execute(ctx, lambda: cmd.run(cmd.DoctorOptions(role=role, offline=offline), ctx), render)

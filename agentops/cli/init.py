@@ -59,7 +59,7 @@ def init_cmd(
                 out.info(f"labels on {lb.repo}: {len(lb.created)} {verb}created, {len(lb.existing)} already there")
             for f in r.conflicts:
                 out.warn(f"{f.path}: differs from the template; not overwritten (use --force)", file=f.path)
-                out.console.print(f.diff, markup=False, highlight=False, end="")
+                out.print_rich(f.diff, markup=False, highlight=False, end="")
             if not r.conflicts:
                 out.success("nothing changed" if not r.changed else
                             ("dry run: nothing written" if r.dry_run else "done"))

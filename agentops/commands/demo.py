@@ -18,19 +18,17 @@ import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from agentops import proc
+from agentops import interrupts, proc
 from agentops.context import Context
 from agentops.demo import sample
 from agentops.demo.form import render_submission
-from agentops.errors import AgentOpsError, WorkFailed
+from agentops.errors import AgentOpsError, BadInput, WorkFailed
 from agentops.output import to_jsonable
 
 SCRIPTED_LABEL = "scripted fix (demo backend, not an AI)"
@@ -144,26 +142,48 @@ def run(options: DemoOptions, ctx: Context) -> DemoResult:
     t0 = time.monotonic()
     parent = options.workdir
     if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="agentops-demo-", dir=str(parent) if parent else None)).resolve()
+        _check_workdir(parent)
+    try:
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="agentops-demo-", dir=str(parent) if parent else None)).resolve()
+    except OSError as exc:
+        raise BadInput(f"--workdir {parent or tempfile.gettempdir()}: {exc.strerror or exc}",
+                       hint="name a folder the demo may create its own folder in") from None
     demo = _Demo(ctx, folder, _free_port())
-    out.step(f"agentops demo in {folder}" + (" (kept afterwards: --keep)" if options.keep else
-                                               " (removed at the end; --keep keeps it)"))
     steps: list[DemoStep] = []
     cleanup = Cleanup(False, False, False)
-    try:
-        with _terminate_as_interrupt():
+    # Ctrl-C and SIGTERM both stop the demo, raised between writes, never inside one (a signal
+    # raised inside rich's print printed lines twice and lost "cleanup:"); the cleanup itself
+    # runs to its end whatever arrives meanwhile, and says so once.
+    with interrupts.raising():
+        try:
+            out.step(f"agentops demo in {folder}" + (" (kept afterwards: --keep)" if options.keep else
+                                                       " (removed at the end; --keep keeps it)"))
             for name, fn in _plan():
                 if steps and not steps[-1].ok:
                     steps.append(DemoStep(name, "not-run", "an earlier step failed"))
                     continue
                 steps.append(_run_step(demo, len(steps) + 1, name, fn))
-    finally:
-        cleanup = _close(demo, keep=options.keep)
+        finally:
+            with interrupts.deferred():
+                cleanup = _close(demo, keep=options.keep)
     ok = all(s.ok for s in steps) and not cleanup.left_running
     return DemoResult(ok=ok, folder=str(folder), kept=options.keep, repo=demo.repo,
                       emulator_url=demo.look.get("emulator", ""), service_url=demo.service_url, steps=tuple(steps),
                       cleanup=cleanup, wall_s=round(time.monotonic() - t0, 2), where_to_look=dict(demo.look))
+
+
+def _check_workdir(parent: Path) -> None:
+    """--workdir must be a folder, or one the demo can create: checked before anything is written."""
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == parent else f"cannot be created: {probe} is not a folder"
+        raise BadInput(f"--workdir {parent} {what}", hint="name a folder (it is created if missing)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise BadInput(f"--workdir {parent}: {probe} is not writable", hint="name a folder you can write to")
 
 
 # -- steps ---------------------------------------------------------------------------------------------
@@ -641,20 +661,3 @@ def _close(demo: _Demo, *, keep: bool) -> Cleanup:
     out.info(f"cleanup: service stopped, emulator stopped, {'folder removed' if removed else 'folder kept: '}"
              + ("" if removed else str(demo.folder)))
     return Cleanup(service_stopped, emulator_stopped, removed, tuple(left))
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM behaves like Ctrl-C, so the `finally` that stops everything runs on both."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -7,14 +7,13 @@ SIGINT release the current claim (reason `signal`) before the loop exits.
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any, Protocol
 
+from agentops import interrupts
 from agentops.context import Context
 from agentops.errors import AgentOpsError, LostRace, WorkFailed
 from agentops.orchestrator.actions import log_action
@@ -78,20 +77,10 @@ class _Interrupted(Exception):
 
 @contextmanager
 def _signals() -> Iterator[None]:
-    """SIGTERM/SIGINT become _Interrupted in the main thread (elsewhere they cannot be set)."""
-    if threading.current_thread() is not threading.main_thread():
+    """SIGTERM/SIGINT become _Interrupted in the main thread (elsewhere they cannot be set), raised
+    between two writes, never inside one (agentops.interrupts)."""
+    with interrupts.raising(_Interrupted):
         yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Interrupted(signum)
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 class Heartbeat:

@@ -160,3 +160,22 @@ def test_report_json_keeps_every_dora_key_with_no_data(world: dict[str, Any]) ->
     for key in ("deployments", "deploys_per_day", "lead_time_median_h", "change_failure_rate",
                 "time_to_restore_median_h", "frequency_band"):
         assert key in current and current[key] is None
+
+
+# -- demo --workdir: a folder, or one the demo can create --------------------------------------------------
+WORKDIRS: list[tuple[str, str, str]] = [
+    ("a-file", "afile", "afile is a file"),
+    ("under-a-file", "afile/sub", "afile is not a folder"),
+    ("proc", "/proc/nope", "/proc/nope"),
+]
+
+
+@pytest.mark.parametrize(("workdir", "words"), [w[1:] for w in WORKDIRS], ids=[w[0] for w in WORKDIRS])
+def test_demo_workdir_that_is_no_folder_is_exit_2_naming_it(world: dict[str, Any], workdir: str,
+                                                            words: str) -> None:
+    (world["cwd"] / "afile").write_text("mine\n")
+    before = files_under(world["cwd"])
+    out = _run(world, "demo", "--workdir", workdir)
+    assert out.code == 2, out.text
+    assert words in out.stderr, out.stderr
+    assert files_under(world["cwd"]) == before and (world["cwd"] / "afile").read_text() == "mine\n"

@@ -43,7 +43,7 @@ def test_form_rendering_refuses_unknown_fields_and_options() -> None:
 def _fix(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "scripted_fix.py"
     script.write_text(files("agentops.demo.assets").joinpath("scripted_fix.py").read_text())
-    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=600)
 
 
 def test_scripted_fix_repairs_the_sample_bug_and_says_it_is_scripted(tmp_path: Path) -> None:

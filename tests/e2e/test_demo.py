@@ -120,28 +120,68 @@ def test_demo_removes_its_folder_without_keep(tmp_path: Path) -> None:
     assert doc["folder"] in res.stderr  # it said where it was working
 
 
+def _small_pipe() -> tuple[int, int]:
+    """A pipe holding one page: a writer that gets 4 KiB ahead of its reader blocks."""
+    import fcntl
+
+    r, w = os.pipe()
+    fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)  # Linux; the minimum
+    return r, w
+
+
+def _read_line(fd: int) -> bytes:
+    """One line, byte by byte: nothing past it is taken out of the pipe."""
+    line = b""
+    while not line.endswith(b"\n"):
+        b = os.read(fd, 1)
+        if not b:
+            break
+        line += b
+    return line
+
+
+# (line after which the signal is sent, signal). The demo writes into a one-page pipe the test stops
+# reading at that line, so it blocks at most 4 KiB further on: the signal lands mid-run however busy
+# the machine is (waiting on that event, not on time), in a step or in a print.
+POINTS = [("==> [1/10]", signal.SIGTERM), ("✓ code:", signal.SIGTERM), ("✓ test:", signal.SIGINT),
+          ("✓ deploy:", signal.SIGTERM), ("✓ deploy:", signal.SIGINT)]
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks read /proc")
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_demo_interrupted_mid_deploy_stops_everything(tmp_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(("point", "sig"), POINTS, ids=[f"{p.split()[-1].strip(':')}-{s.name}" for p, s in POINTS])
+def test_demo_interrupted_mid_run_stops_everything_and_says_each_line_once(tmp_path: Path, point: str,
+                                                                           sig: signal.Signals) -> None:
     work = tmp_path / "w"
     work.mkdir()
+    r, w = _small_pipe()
     p = subprocess.Popen([sys.executable, "-m", "agentops", "demo", "--workdir", str(work)], cwd=tmp_path,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-    seen = []
+                         stdout=subprocess.DEVNULL, stderr=w, env={**os.environ, "COLUMNS": "80"})
+    os.close(w)
+    raw = b""
     try:
-        assert p.stderr is not None
-        for line in p.stderr:
-            seen.append(line)
-            if line.startswith("✓ deploy:"):  # the service is up: interrupt now
-                p.send_signal(sig)
+        while True:
+            line = _read_line(r)
+            raw += line
+            if not line or line.decode(errors="replace").startswith(point):
                 break
-        rest_out, rest_err = p.communicate(timeout=60)
+        assert line, f"the demo ended before {point!r}:\n{raw.decode(errors='replace')[-4000:]}"
+        p.send_signal(sig)
+        while chunk := os.read(r, 65536):  # drain: the demo finishes its print, then stops
+            raw += chunk
+        p.wait(timeout=TIMEOUT_S * 3)  # a guard against a hang, not a timing
     finally:
+        os.close(r)
         if p.poll() is None:
             p.kill()
             p.wait()
-    assert any(line.startswith("✓ deploy:") for line in seen), "".join(seen)[-4000:]
-    assert p.returncode == 130, rest_err[-2000:]
-    assert "cleanup: service stopped, emulator stopped, folder removed" in rest_err
+    err = raw.decode(errors="replace")
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert p.returncode == 130, err[-3000:]
+    # Each line once: no step header or result printed twice, nothing repeated back to back.
+    steps = [ln for ln in lines if ln.startswith(("==> [", "✓ "))]
+    assert len(steps) == len(set(steps)), err[-3000:]
+    assert not [a for a, b in zip(lines, lines[1:], strict=False) if a == b], err[-3000:]
+    assert lines.count("cleanup: service stopped, emulator stopped, folder removed") == 1, err[-3000:]
+    assert lines.count("error: interrupted") == 1, err[-3000:]
     assert list(work.iterdir()) == []
     assert _processes_mentioning(str(work)) == []

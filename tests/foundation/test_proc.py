@@ -28,18 +28,34 @@ def test_missing_executable_is_reported_not_raised() -> None:
     assert res.returncode is None and res.error and "definitely-not" in res.error
 
 
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # a zombie is dead
+    except OSError:
+        return True
+
+
 def test_timeout_kills_the_process_group(tmp_path: Path) -> None:
-    marker = tmp_path / "child-alive"
-    child = tmp_path / "child.py"
-    child.write_text(f"import time\ntime.sleep(3)\nopen({str(marker)!r}, 'w').write('x')\n")
+    pidfile = tmp_path / "child.pid"
     parent = tmp_path / "parent.py"
-    parent.write_text(f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, {str(child)!r}])\ntime.sleep(60)\n")
-    start = time.monotonic()
-    res = proc.run([sys.executable, str(parent)], timeout=1.0)
-    assert res.timed_out and res.returncode is None
-    assert time.monotonic() - start < 10
-    time.sleep(3.5)
-    assert not marker.exists(), "the child survived the timeout"
+    # The parent starts a child (its own grandchild for proc.run), records its pid, then hangs.
+    parent.write_text("import subprocess, sys, time\n"
+                      "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+                      f"open({str(pidfile)!r}, 'w').write(str(c.pid))\ntime.sleep(600)\n")
+    timeout = 2.0
+    while True:  # a busy machine may not even start the child before the timeout: then wait longer
+        res = proc.run([sys.executable, str(parent)], timeout=timeout)
+        assert res.timed_out and res.returncode is None
+        if pidfile.exists() and pidfile.read_text():
+            break
+        assert timeout < 300, "the parent never started its child"
+        timeout *= 2
+    child = int(pidfile.read_text())
+    # The event: the child is gone (killed with its group), whatever the time it takes to be reaped.
+    deadline = time.monotonic() + 120  # a guard for a failing run, far beyond any reaping delay
+    while not _gone(child):
+        assert time.monotonic() < deadline, "the child survived the timeout"
+        time.sleep(0.05)
 
 
 def test_huge_output_is_bounded_head_and_tail_kept() -> None:

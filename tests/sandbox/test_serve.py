@@ -35,14 +35,14 @@ def test_serve_prints_url_and_token_and_stops_on_sigterm(tmp_path: Path) -> None
         assert (tmp_path / "data" / "repos" / "alice" / "app.git" / "HEAD").exists()
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=600)  # a hang guard
     assert proc.returncode == 0, err
     assert out == ""  # exactly one JSON line on stdout
 
 
 def test_serve_refuses_non_loopback_host_without_allow_remote() -> None:
     res = subprocess.run([*CLI, "sandbox", "serve", "--host", "0.0.0.0"],
-                         capture_output=True, text=True, timeout=20)
+                         capture_output=True, text=True, timeout=600)
     assert res.returncode == 2
     assert "not a loopback address" in res.stderr and "--allow-remote" in res.stderr
 
@@ -51,5 +51,5 @@ def test_serve_bad_seed_is_exit_2(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text('{"repos": [{"private": true}]}')
     res = subprocess.run([*CLI, "sandbox", "serve", "--seed", str(seed)],
-                         capture_output=True, text=True, timeout=20)
+                         capture_output=True, text=True, timeout=600)
     assert res.returncode == 2 and "seed" in res.stderr

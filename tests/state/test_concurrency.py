@@ -7,21 +7,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from agentops.state import docs
 from agentops.state.store import Store
 
 WORKER = r"""
-import os, sys, time
-from pathlib import Path
+import sys
 from agentops.state.store import Store
 
-root, wid, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+root, wid, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = Store(root, writer=wid)
-while not go.exists():
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # the gate: every worker starts writing when the test says "go"
 
 def bump(d):
     c = d.get("counter") or {"n": 0, "by": {}}
@@ -37,32 +35,37 @@ for i in range(n):
 """
 
 KILLED = r"""
-import sys
+import os, sys
 from agentops.state.store import Store
 
 store = Store(sys.argv[1], writer="k")
 i = 0
-print("ready", flush=True)
 while True:
     i += 1
     # A large, growing record makes each write long enough to be interrupted midway.
     store.put("orchestrator/task-queue", f"k{i % 50}", {"i": i, "pad": "x" * (i % 5000)})
     store.append("costs", {"i": i, "pad": "y" * (i % 3000)})
+    if i < 64:  # a pipe-sized few events: the writer never blocks on its reader
+        os.write(1, b"wrote\n")
 """
 
 
 def _spawn(code: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def test_eight_processes_lose_no_update(tmp_path: Path) -> None:
-    root, go, procs, per = tmp_path / "state", tmp_path / "go", 8, 100
-    workers = [_spawn(WORKER, str(root), f"w{k}", str(per), str(go)) for k in range(procs)]
-    time.sleep(0.3)  # let them import and wait at the gate, so the writes really overlap
-    go.touch()
+    root, procs, per = tmp_path / "state", 8, 100
+    workers = [_spawn(WORKER, str(root), f"w{k}", str(per)) for k in range(procs)]
+    for w in workers:  # each has imported and waits at the gate: the writes really overlap
+        assert w.stdout is not None and w.stdout.readline().strip() == b"ready", w.communicate()
     for w in workers:
-        _, err = w.communicate(timeout=120)
+        assert w.stdin is not None
+        w.stdin.write(b"go\n")
+        w.stdin.flush()
+    for w in workers:
+        _, err = w.communicate(timeout=600)  # a guard against a hang, not a timing
         assert w.returncode == 0, err.decode()
     records = Store(root, writer="check").records(docs.METRICS)
     assert records["counter"]["n"] == procs * per
@@ -76,19 +79,16 @@ def test_eight_processes_lose_no_update(tmp_path: Path) -> None:
 
 def test_sigkill_mid_write_never_leaves_an_unparseable_file(tmp_path: Path) -> None:
     root = tmp_path / "state"
+    doc = root / "orchestrator" / "task-queue.json"
     for round_ in range(5):
         proc = _spawn(KILLED, str(root))
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready"
-        doc = root / "orchestrator" / "task-queue.json"
-        # Wait for the event (the first write landed), not a fixed time: a busy machine may take seconds.
-        deadline = time.monotonic() + 120
-        while not doc.exists():
-            assert proc.poll() is None and time.monotonic() < deadline, "the writer never wrote"
-            time.sleep(0.01)
-        time.sleep(0.02 * round_)  # a different point in the write loop each round (no timing is asserted)
+        # Wait for events, not time: the writer's (1 + 3 * round)-th write landed. It keeps writing
+        # while the kill is on its way, so each round ends at another point of its write loop.
+        for _ in range(1 + 3 * round_):
+            assert proc.stdout.readline() == b"wrote\n", proc.communicate()
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        proc.wait(timeout=600)  # a guard against a hang, not a timing
         assert proc.returncode == -signal.SIGKILL
         raw = json.loads(doc.read_text())  # parses: the write was atomic
         assert raw["schema_version"] == 1 and raw["records"]

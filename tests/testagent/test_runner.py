@@ -42,9 +42,8 @@ def test_missing_hanging_and_flooding_gates_fail_and_the_others_still_run(tmp_pa
         GateConfig(name="optional", run=(PY, "-c", "raise SystemExit(1)"), required=False),
     )
     ctx = _ctx(tmp_path, gates)
-    started = time.monotonic()
+    # The hanging gate's "timed out" reason is the proof it was stopped, not a wall clock.
     result = run(TestOptions(path=str(work), report=False), ctx)  # type: ignore[arg-type]
-    assert time.monotonic() - started < 30
     by = {g.name: g for g in result.gates}
     assert by["missing"].status == "failed" and "could not start" in by["missing"].reason
     assert "definitely-not-a-real-tool-xyz" in by["missing"].reason
