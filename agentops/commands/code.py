@@ -44,7 +44,7 @@ from agentops.github.models import Issue, PullRequest, RepoInfo
 from agentops.github.trust import GitHubTrust
 from agentops.orchestrator import workspace
 from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
-from agentops.orchestrator.budget import agent_allowance, spend
+from agentops.orchestrator.budget import agent_allowance, record_published_cost, spend
 from agentops.orchestrator.ci_feedback import read_failure
 from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.output import LiveLine, to_jsonable
@@ -290,7 +290,7 @@ def _execute(s: _Session, *, issue: int, branch: str, worktree: Path, start_sha:
     s.ctx.store.append(docs.COSTS, {
         "repo": s.repo, "issue": issue, "pr": pr, "agent": s.agent.name, "backend": s.backend, "kind": kind,
         "cost_usd": bill.cost_usd, "estimated": bill.estimated, "cost_source": result.cost_source,
-        "turns": result.turns, "duration_s": round(result.duration_s, 3),
+        "turns": result.turns, "duration_s": round(result.duration_s, 3), "run": run_name,
     })
     if bill.estimated:
         s.warn(f"{s.agent.name}: cost unknown ({result.reason or 'no cost reported'}); charged "
@@ -501,7 +501,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
             return _fail(s, number, status, result.reason, branch=branch, cost_usd=result.cost_usd,
                          turns=result.turns, transcript=transcript, summary=result.summary[:4000] or None)
         done("execute", summary=result.summary[:4000], cost_usd=result.cost_usd, turns=result.turns,
-             transcript=transcript)
+             transcript=transcript, run=run_name)
     ex = steps["execute"]
 
     # commit (in the sandbox) and bundle
@@ -516,7 +516,7 @@ def _code_issue(ctx: Context, options: CodeOptions, number: int) -> CodeResult:
     sha = str(steps["commit"]["sha"])
     facts = CodeBundle(repo=repo, issue=number, branch=branch, base_sha=start_sha, head_sha=sha, agent=agent.name,
                        backend=s.backend, summary=str(ex.get("summary") or "")[:8000], cost_usd=ex.get("cost_usd"),
-                       turns=ex.get("turns"), attempt=attempt)
+                       turns=ex.get("turns"), attempt=attempt, run=str(ex.get("run") or run_name))
     if options.phase == "agent":
         _write_bundle(s, out, facts, ex.get("transcript"))
         s.rec.update(status="bundled", finished_at=s.now(), reason=None)
@@ -643,7 +643,16 @@ def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
                  status="running", reason=None)
     s.save()
     transcript = "transcript.log" if (folder / "transcript.log").is_file() else None
+    _record_cost(s, facts.issue, None, "code", facts.cost_usd, facts.turns, facts.run)
     return _publish(s, issue, order.acceptance, facts, commits, steps, done, None, transcript=transcript)
+
+
+def _record_cost(s: _Session, issue: int | None, pr: int | None, kind: str, cost: float | None, turns: int | None,
+                 run: str | None) -> None:
+    """The agent run's cost from the bundle, into this phase's costs log (the budget reads it). The
+    figure is as trustworthy as the job that ran the agent: bounded, not re-provable."""
+    record_published_cost(s.ctx, {"repo": s.repo, "issue": issue, "pr": pr, "agent": s.agent.name,
+                                  "backend": s.backend, "kind": kind, "cost_usd": cost, "turns": turns, "run": run})
 
 
 def _find_pr(s: _Session, branch: str, issue: int) -> PullRequest | None:
@@ -851,7 +860,8 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     if options.phase == "agent":
         facts = RoundBundle(repo=repo, pr=pr.number, feedback=kind, issue=number, branch=pr.head_ref, base_sha=start_sha,
                             head_sha=sha_new, agent=agent.name, backend=s.backend, summary=result.summary[:8000],
-                            cost_usd=result.cost_usd, turns=result.turns, covered=tuple(sorted(covered.items())))
+                            cost_usd=result.cost_usd, turns=result.turns, covered=tuple(sorted(covered.items())),
+                            run=run_name)
         _write_json(out, "round", facts, ctx.root / transcript if transcript else None)
         s.event("bundled", "ok", number, pr=pr.number, round=round_no, kind=kind, commit=sha_new, bundle=str(out))
         return CodeResult(status="bundled", commit=sha_new, warnings=tuple(s.warnings), **base)
@@ -899,6 +909,7 @@ def _publish_round(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     s = _session(ctx, repo, agent, None, str(number) if number else f"pr-{pr.number}", publish_only=facts.backend)
     base: dict[str, Any] = dict(repo=repo, issue=number, pr=pr.number, branch=pr.head_ref, agent=agent.name,
                                 backend=s.backend, cost_usd=facts.cost_usd, turns=facts.turns)
+    _record_cost(s, number, pr.number, kind, facts.cost_usd, facts.turns, facts.run)
     if pr.head_sha != facts.base_sha:
         # The branch moved since the round started: its commit would not fast-forward, and the
         # feedback it answered may be stale. The next event starts a fresh round.

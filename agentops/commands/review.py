@@ -41,7 +41,7 @@ from agentops.errors import AgentOpsError, BadInput, GitHubError
 from agentops.git import worktree as wt
 from agentops.github.models import PullRequest
 from agentops.orchestrator import workspace
-from agentops.orchestrator.budget import ensure_budget
+from agentops.orchestrator.budget import ensure_budget, record_published_cost
 from agentops.orchestrator.lifecycle import task_of_pull
 from agentops.output import to_jsonable
 from agentops.redact import Redactor
@@ -179,6 +179,10 @@ def _publish_bundle(options: ReviewOptions, ctx: Context) -> ReviewResult:
     issue = task_of_pull(pr)
     base = ReviewResult(status="failed", repo=repo, pr=pr.number, agent=agent.name, sha=pr.head_sha, issue=issue,
                         cost_usd=facts.cost_usd)
+    # The run's cost, once (an agent phase against this same state logged it already).
+    record_published_cost(ctx, {"repo": repo, "issue": issue, "pr": pr.number, "agent": agent.name,
+                                "backend": agent.backend, "kind": "review", "cost_usd": facts.cost_usd,
+                                "run": f"pr{pr.number}-review-{facts.sha[:12]}"})
     if pr.head_sha != facts.sha:
         return replace(base, status="skipped", reason=f"the verdict is for {facts.sha[:12]}, but the PR's head is now "
                        f"{pr.head_sha[:12]}: a review of the new head is due instead")
@@ -229,7 +233,7 @@ def _run_review(ctx: Context, repo: str, pr: PullRequest, issue: int | None, age
         task = ctx.github.get_issue(repo, issue)
         order = parse_work_order(task.body, repo=repo, number=issue)
         title, body, acceptance = task.title, order.spec or task.body, order.acceptance
-    run_name = f"pr{pr.number}-review-{pr.head_sha[:12]}"
+    run_name = f"pr{pr.number}-review-{pr.head_sha[:12]}"  # also the run id publish logs its cost under
     folder = workspace.transcripts(ctx, repo)
     prompt = folder / f"{run_name}.prompt.md"
     prompt.write_text(redactor.redact(build_review_prompt(repo=repo, pr=pr.number, issue=issue, title=title,
@@ -244,7 +248,8 @@ def _run_review(ctx: Context, repo: str, pr: PullRequest, issue: int | None, age
     (folder / f"{run_name}.log").write_text(redactor.redact(result.transcript), encoding="utf-8")
     ctx.store.append(docs.COSTS, {"repo": repo, "issue": issue, "pr": pr.number, "agent": agent.name,
                                   "backend": resolved.backend.name, "kind": "review", "cost_usd": result.cost_usd,
-                                  "turns": result.turns, "duration_s": round(result.duration_s, 3)})
+                                  "turns": result.turns, "duration_s": round(result.duration_s, 3),
+                                  "run": run_name})
     warnings: list[str] = []
     if wt.is_dirty(path):
         warnings.append("the review agent changed files in its read-only checkout; they were discarded")

@@ -19,6 +19,7 @@ MAX_JSON_BYTES = 2 * 1024 * 1024
 _SHA = re.compile(r"[0-9a-f]{40}")
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
 _BRANCH = re.compile(r"agentops/(\d+)-[a-z0-9-]{1,40}")
 # A pull request's head branch (a round works on any open PR agentops may revise): a plain git ref
 # name, no `..`, no leading `-` or `/`, nothing git would read as an option or a revision range.
@@ -40,6 +41,7 @@ class CodeBundle:
     cost_usd: float | None
     turns: int | None
     attempt: int
+    run: str | None = None  # the agent run's id, as in the costs log: publish records its cost once
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class RoundBundle:
     # What the round's feedback covered, so the next round only sees what is new: review_id,
     # comment_id, pr_comment_id (review rounds), ci_sha (CI), conflict_base (the base merged in).
     covered: tuple[tuple[str, int | str], ...]
+    run: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class _Fields:
         if pattern is not None and not pattern.fullmatch(value):
             raise self.bad(field, "has an invalid form")
         return value
+
+    def optional_text(self, field: str, limit: int, pattern: re.Pattern[str]) -> str | None:
+        return None if self.data.get(field) is None else self.text(field, limit, pattern)
 
     def integer(self, field: str, *, optional: bool = False) -> int | None:
         value = self.data.get(field)
@@ -148,7 +154,7 @@ def parse_code_bundle(name: str, raw: bytes) -> CodeBundle:
         repo=f.text("repo", 140, _REPO), issue=issue, branch=branch, base_sha=f.text("base_sha", 40, _SHA),
         head_sha=f.text("head_sha", 40, _SHA), agent=f.text("agent", 64, _NAME), backend=f.text("backend", 64, _NAME),
         summary=f.text("summary", 8000, empty=True), cost_usd=f.number("cost_usd"), turns=f.integer("turns", optional=True),
-        attempt=f.integer("attempt") or 1,
+        attempt=f.integer("attempt") or 1, run=f.optional_text("run", 200, _RUN),
     )
 
 
@@ -207,6 +213,7 @@ def parse_round_bundle(name: str, raw: bytes) -> RoundBundle:
         base_sha=f.text("base_sha", 40, _SHA), head_sha=f.text("head_sha", 40, _SHA), agent=f.text("agent", 64, _NAME),
         backend=f.text("backend", 64, _NAME), summary=f.text("summary", 8000, empty=True),
         cost_usd=f.number("cost_usd"), turns=f.integer("turns", optional=True), covered=tuple(values),
+        run=f.optional_text("run", 200, _RUN),
     )
 
 

@@ -47,3 +47,15 @@ def agent_allowance(ctx: Context, agent: AgentConfig, task_key: str | None) -> f
         raise WorkFailed(why, hint="raise budget.monthly_usd in agentops.yaml, lower agents[].max_cost_usd, "
                          "or wait for the next month; no agent was started")
     return allowed
+
+
+def record_published_cost(ctx: Context, entry: dict[str, object]) -> bool:
+    """Log an agent run's cost as its publish phase learnt it from the bundle (in Actions the agent
+    job's state is thrown away, so this is the only record the budget sees). Once per run id: an
+    agent phase that ran against the same state already logged it. True when logged."""
+    run = entry.get("run")
+    if isinstance(run, str) and any(e.get("run") == run and e.get("agent") == entry.get("agent")
+                                    for e in ctx.store.read_log(docs.COSTS, since=month_start(ctx.clock()))):
+        return False
+    ctx.store.append(docs.COSTS, {**entry, "via": "publish"})
+    return True

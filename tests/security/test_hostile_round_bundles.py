@@ -211,3 +211,30 @@ def test_a_change_to_what_runs_with_credentials_waits_for_a_human(code_env: Code
     assert direct.status == "needs-human" and ".devcontainer/code-agent/devcontainer.json" in str(direct.reason)
     assert not any(b.startswith(f"agentops/{n}-") for b in env.remote_branches())
     assert "needs-human" in env.gh.get_issue(REPO, n).labels
+
+
+def test_the_publish_job_logs_the_agent_runs_cost_once(code_env: CodeEnv, tmp_path: Path) -> None:
+    """In Actions the agent job's state is thrown away: the publish job, in its own checkout, logs the
+    round's cost from the bundle (so the budget sees it), once however often it is re-run; against the
+    agent phase's own state nothing is logged twice."""
+    from agentops.state import docs
+    from tests.fixtures.github import make_test_context
+
+    env = code_env
+    pr, _branch = _pr_with_feedback(env)
+    folder = tmp_path / "round"
+    _agent_phase(env, pr, folder)
+    run_id = json.loads((folder / "bundle.json").read_text())["run"]
+    publish_checkout = tmp_path / "publish-job"
+    git(tmp_path, "clone", "-q", env.bare.as_uri(), str(publish_checkout))
+
+    def publish_ctx() -> Any:
+        return make_test_context(publish_checkout, env.gh, config=env.config, env=env.env, repo=REPO)
+
+    for _ in range(2):
+        run(CodeOptions(pr=pr, repo=REPO, phase="publish", bundle=str(folder), address_review=True), publish_ctx())
+    logged = [e for e in publish_ctx().store.read_log(docs.COSTS) if e.get("run") == run_id]
+    assert len(logged) == 1 and logged[0]["via"] == "publish" and logged[0]["kind"] == "review"
+    assert logged[0]["pr"] == pr and logged[0]["cost_usd"] is not None
+    _publish(env, pr, folder)  # the agent phase's own state: its record is already there
+    assert len([e for e in env.ctx().store.read_log(docs.COSTS) if e.get("run") == run_id]) == 1

@@ -171,6 +171,11 @@ def test_split_phases_publish_one_review_and_the_agent_phase_publishes_nothing(s
     assert [(c.path, c.line) for c in s["gh"].list_review_comments(REPO, pr)] == [("calc.py", 2)]
     again = _publish(s, pr, folder)  # a re-run publish job
     assert again.status == "skipped" and len(s["gh"].list_reviews(REPO, pr)) == 1
+    from agentops.state import docs
+
+    # the agent phase logged the run's cost in this state; publish found it there and logged nothing more
+    runs = [e for e in _ctx(s).store.read_log(docs.COSTS) if e.get("kind") == "review"]
+    assert len(runs) == 1 and runs[0]["run"] == f"pr{pr}-review-{doc['sha'][:12]}"
 
 
 def test_a_hostile_verdict_folder_publishes_nothing_it_should_not(setup: dict[str, Any], tmp_path: Path) -> None:
