@@ -47,6 +47,7 @@ from agentops.orchestrator.agents import OUTCOME_ACTIONS, record_outcome
 from agentops.orchestrator.budget import agent_allowance, record_published_cost, spend
 from agentops.orchestrator.ci_feedback import read_failure
 from agentops.orchestrator.mergeability import settled_pull, unknown_message
+from agentops.orchestrator.pr_record import end_round
 from agentops.output import LiveLine, to_jsonable
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig, Config, GateConfig
@@ -127,7 +128,13 @@ def run(options: CodeOptions, ctx: Context) -> CodeResult:
     if kinds:
         if options.pr is None:
             raise BadInput("--address-review/--fix-ci/--resolve-conflicts need --pr N")
-        return _remediate(ctx, options, kinds[0])
+        if options.phase == "agent":  # its state is not kept: the publish phase ends the round
+            return _remediate(ctx, options, kinds[0])
+        repo = options.repo or ctx.repo()
+        try:
+            return _remediate(ctx, options, kinds[0])
+        finally:
+            end_round(ctx, repo, options.pr, kinds[0])  # whatever the outcome: the stage moves on
     if options.pr is not None:
         raise BadInput("--pr N goes with --address-review, --fix-ci or --resolve-conflicts")
     if options.issue is None or options.issue < 1:

@@ -20,6 +20,7 @@ from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_re
 from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.pipeline import stage_agent, trusted_choice
+from agentops.orchestrator.pr_record import agent_verdict, log_round, note_override
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import release_claim
 from agentops.orchestrator.sync import sync_repo, target_repos
@@ -121,6 +122,7 @@ class Router:
         if task is None:
             return self._conflicts(ev, rule, repo, self._settle(ev, rule, repo, f"PR #{pr} merged (not an agent PR)"))
         lifecycle.complete(self.ctx, repo, task, pr=pr)
+        self._override_on_merge(ev, repo, pr)
         settled = self._settle(ev, rule, repo, f"PR #{pr} merged: task #{task} complete")
         return self._conflicts(ev, rule, repo, settled)
 
@@ -155,6 +157,13 @@ class Router:
         return RouteResult(settled.event, settled.action, settled.handler, "; ".join([settled.message, *notes]),
                            repo, settled.dispatched + tuple(extra), settled.changes)
 
+    def _override_on_merge(self, ev: Event, repo: str, pr: int) -> None:
+        """A person merged a head the review agent asked changes on: an override of its verdict."""
+        sha = ev.get("pull_request.head.sha", required=False)
+        by = ev.get("pull_request.merged_by.login", required=False) or ev.sender or ""
+        if isinstance(sha, str) and agent_verdict(self.ctx, repo, pr, sha) == "request_changes":
+            note_override(self.ctx, repo, pr, kind="merged-over-changes", event=f"merged:{sha}", by=str(by), sha=sha)
+
     def _rejected(self, ev: Event, rule: Rule) -> RouteResult:
         repo = ev.repo
         pr: int = ev.get("pull_request.number", int)
@@ -181,6 +190,12 @@ class Router:
             return self._ignored(ev, f"ignored: {who} has no write access; only maintainers steer an agent", repo)
         else:
             trigger = f"{ev.name}:{ev.get('review.id' if ev.name == 'pull_request_review' else 'comment.id', int)}"
+            if ev.name == "pull_request_review":
+                # A maintainer asked changes on a head the review agent approved: an override.
+                sha = ev.get("review.commit_id", required=False) or pr.head_sha
+                if agent_verdict(self.ctx, repo, pr.number, str(sha)) == "approve":
+                    note_override(self.ctx, repo, pr.number, kind="changes-over-approval", event=trigger, by=who,
+                                  sha=str(sha))
         return self._remediate(ev, rule, repo, pr, "address-review", trigger=trigger)
 
     def _review_agent_verdict(self, ev: Event, who: str) -> bool:
@@ -347,6 +362,7 @@ class Router:
         if got is None:
             return RouteResult(ev.name, ev.action, rule.handler,
                                f"PR #{pr.number}: the {mode} round was dispatched by another router", repo)
+        log_round(self.ctx, repo, pr.number, mode=mode, key=f"{mode}:{round_key}", trigger=trigger, agent=agent)
         return RouteResult(ev.name, ev.action, rule.handler,
                            f"PR #{pr.number}: {mode} round {used + 1} of {limit} dispatched to {agent}", repo, (got,))
 

@@ -249,3 +249,16 @@ def test_a_team_of_agents_takes_four_tasks_through_review_ci_and_conflicts(emula
     records = p.ctx().store.records(docs.progress(REPO))
     m = pipeline_metrics([r for k, r in records.items() if k.startswith("pr-")])
     assert m.reviewed == 4 and m.first_pass_approved == 3 and m.needs_human == 1
+    # Rounds per PR by kind, each with what triggered it (once per trigger however often it came).
+    assert dict(m.rounds) == {"review": 1, "ci": 3, "conflict": 1}
+    logged = [e for k, r in records.items() if k.startswith("pr-") for e in r.get("rounds_log") or ()]
+    triggers = [str(e["trigger"]) for e in logged]
+    assert len(set(triggers)) == len(triggers) == 5
+    assert sorted(t.split(":")[0] for t in triggers) == ["base", "review", "workflow_run",
+                                                         "workflow_run", "workflow_run"]
+    assert m.overrides == 0 and m.override_rate == 0.0  # the maintainer merged only what the reviewer approved
+    # Every view's stage: three merged, #div handed to a human; no round left running.
+    from agentops.orchestrator.backlog import backlog_rows
+    queue = {k: v for k, v in p.ctx().store.records(docs.TASK_QUEUE).items() if k.startswith(f"{REPO}#")}
+    stages = {row.number: row.stage for row in backlog_rows(p.ctx(), queue)}
+    assert stages == {t["add"]: "merged", t["mul"]: "merged", t["dup"]: "merged", t["div"]: "needs-human"}, stages

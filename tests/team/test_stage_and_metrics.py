@@ -28,6 +28,18 @@ PR: dict[str, Any] = {"number": 7, "head_sha": "b2"}
     ({"status": "done", "completed": True}, {**PR, "merged": True}, True, "merged"),
     ({"status": "done", "completed": True}, None, True, "done"),
     ({"status": "needs-human"}, PR, True, "needs-human"),
+    # As the real flow leaves them: the code run opened the PR, so the task is completed (status
+    # done) while its PR is reviewed, fixed and merged.
+    ({"status": "done", "completed": True, "state": "open"}, PR, True, "in review"),
+    ({"status": "done", "completed": True, "state": "open"}, {**PR, "rounds_log": [{"kind": "ci", "at": "2026-12-01T10:00:00Z"}],
+                                                              "round_ends": {"ci": "2026-12-01T09:00:00Z"}}, True,
+     "fixing CI"),
+    ({"status": "done", "completed": True, "state": "open"}, {**PR, "rounds_log": [{"kind": "ci", "at": "2026-12-01T10:00:00Z"}],
+                                                              "round_ends": {"ci": "2026-12-01T10:05:00Z"}}, False,
+     "awaiting merge"),
+    ({"status": "done", "completed": True, "state": "open"}, {**PR, "needs_human": True}, True, "needs-human"),
+    ({"status": "done", "completed": True, "state": "closed", "merged_pr": 7}, None, True, "merged"),
+    ({"status": "ready", "attempts": 1}, PR, True, "queued"),  # its PR closed unmerged: back in the queue
     ({"status": "claimed", "labels": ["needs-human"]}, PR, True, "needs-human"),
 ])
 def test_stage(task: dict[str, Any], pr: dict[str, Any] | None, review_agent: bool, want: str) -> None:

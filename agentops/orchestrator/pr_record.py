@@ -1,0 +1,79 @@
+"""What the pipeline did on one pull request, in its `pr-N` progress record (the record `report`'s
+pipeline figures and every view's stage read, domain.review_metrics and domain.stage):
+
+- `rounds_log`: each remediation round the router dispatched, with what triggered it (written by
+  the router, once per round key however often the event arrives);
+- `round_ends`: per kind, when the last round of that kind ended (written by the round's own run);
+  a logged round dispatched before that moment is finished. Two fields, two writers: the state's
+  field-by-field merge keeps both when the router's and the round's state meet;
+- `overrides`: each time a person decided against the review agent's standing verdict (merged
+  a PR it asked changes on, or asked changes on a head it approved), once per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from agentops.context import Context
+from agentops.domain.claims import iso
+from agentops.state import docs
+
+ROUND_KINDS = {"address-review": "review", "fix-ci": "ci", "resolve-conflicts": "conflict"}
+
+
+def _update(ctx: Context, repo: str, pr: int, fn: Callable[[dict[str, Any]], bool]) -> None:
+    def upd(doc: Any) -> None:
+        rec = dict(doc.get(f"pr-{pr}") or {})
+        rec["pr"] = pr
+        if fn(rec):
+            doc.put(f"pr-{pr}", rec)
+
+    ctx.store.update(docs.progress(repo), upd)
+
+
+def log_round(ctx: Context, repo: str, pr: int, *, mode: str, key: str, trigger: str | None, agent: str) -> None:
+    entry = {"kind": ROUND_KINDS.get(mode, mode), "key": key, "trigger": trigger, "agent": agent, "at": iso(ctx.clock())}
+
+    def add(rec: dict[str, Any]) -> bool:
+        log = [e for e in rec.get("rounds_log") or [] if isinstance(e, dict)]
+        if any(e.get("key") == key for e in log):
+            return False
+        rec["rounds_log"] = [*log, entry]
+        return True
+
+    _update(ctx, repo, pr, add)
+
+
+def end_round(ctx: Context, repo: str, pr: int, kind: str) -> None:
+    """The round of `kind` ("review" | "ci" | "conflict") running on the PR ended, whatever its outcome."""
+    def end(rec: dict[str, Any]) -> bool:
+        raw = rec.get("round_ends")
+        ends: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        rec["round_ends"] = {**ends, kind: iso(ctx.clock())}
+        return True
+
+    _update(ctx, repo, pr, end)
+
+
+def note_override(ctx: Context, repo: str, pr: int, *, kind: str, event: str, by: str, sha: str) -> bool:
+    """Record a person overriding the review agent (once per event). True when newly recorded."""
+    added: list[bool] = []
+
+    def add(rec: dict[str, Any]) -> bool:
+        have = [o for o in rec.get("overrides") or [] if isinstance(o, dict)]
+        if any(o.get("event") == event for o in have):
+            return False
+        rec["overrides"] = [*have, {"kind": kind, "event": event, "by": by, "sha": sha, "at": iso(ctx.clock())}]
+        added.append(True)
+        return True
+
+    _update(ctx, repo, pr, add)
+    return bool(added)
+
+
+def agent_verdict(ctx: Context, repo: str, pr: int, sha: str) -> str | None:
+    """The review agent's latest verdict on this head (approve | request_changes), if it gave one."""
+    rec = ctx.store.get(docs.progress(repo), f"pr-{pr}") or {}
+    found = [v for v in rec.get("reviews") or () if isinstance(v, dict) and v.get("sha") == sha and v.get("verdict")]
+    return str(found[-1]["verdict"]) if found else None
