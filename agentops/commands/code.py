@@ -710,6 +710,20 @@ def _issue_of(trust: GitHubTrust, pr: PullRequest) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _task_of(ctx: Context, repo: str, pr: PullRequest) -> int | None:
+    """The work order of a PR: its marker on a PR agentops opened, else agentops's own progress record
+    for that PR and branch. The record matters in Actions: the read-only jobs read GitHub as
+    github-actions[bot], not as AGENTOPS_TOKEN's login, so they cannot tell agentops's PR marker from a
+    forged one; state/ on the default branch is written only by agentops and maintainers."""
+    number = _issue_of(ctx.trust, pr)
+    if number is not None:
+        return number
+    for key, rec in ctx.store.records(docs.progress(repo)).items():
+        if key.isdigit() and rec.get("pr") == pr.number and rec.get("branch") == pr.head_ref:
+            return int(key)
+    return None
+
+
 def _feedback(s: _Session, pr: PullRequest, kind: str, seen: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The text to feed the agent ('' when there is nothing to do) and what it covers, so the
     next round only sees what is new (ids grow monotonically; REST has no 'resolved' flag)."""
@@ -778,7 +792,7 @@ def _remediate(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     if not (ctx.trust.wrote(pr.author) or ctx.trust.has_write(repo, pr.author)):
         raise WorkFailed(f"pull request #{pr.number} in {repo} is by @{pr.author}, who has no write access: agentops "
                          "revises only its own pull requests and maintainers'")
-    number = _issue_of(ctx.trust, pr)
+    number = _task_of(ctx, repo, pr)
     agent = _agent_config(ctx.config, options.agent, options.backend, None)
     resolve(agent, ctx.env, options.backend)
     s = _session(ctx, repo, agent, options.backend, str(number) if number else f"pr-{pr.number}")
@@ -908,7 +922,7 @@ def _publish_round(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
                          "revises only its own pull requests and maintainers'")
     if facts.branch != pr.head_ref:
         raise BadInput(f"{meta}: field 'branch' is {facts.branch}, but PR #{pr.number}'s branch is {pr.head_ref}")
-    number = _issue_of(ctx.trust, pr)
+    number = _task_of(ctx, repo, pr)
     if facts.issue is not None and facts.issue != number:
         raise BadInput(f"{meta}: field 'issue' is {facts.issue}, but PR #{pr.number} is for "
                        + (f"#{number}" if number else "no task"))

@@ -238,3 +238,26 @@ def test_the_publish_job_logs_the_agent_runs_cost_once(code_env: CodeEnv, tmp_pa
     assert logged[0]["pr"] == pr and logged[0]["cost_usd"] is not None
     _publish(env, pr, folder)  # the agent phase's own state: its record is already there
     assert len([e for e in env.ctx().store.read_log(docs.COSTS) if e.get("run") == run_id]) == 1
+
+
+def test_the_agent_phase_needs_only_a_read_only_token(code_env: CodeEnv, tmp_path: Path) -> None:
+    """As in the workflow's round-agent job: a token that can write nothing, under another identity than
+    the one that opened the PR. The round still knows its task (from agentops's own progress record) and
+    writes nothing to GitHub; the publish job, with the write token, publishes it."""
+    from agentops.github.adapter import connect
+
+    env = code_env
+    pr, branch = _pr_with_feedback(env)
+    token = env.emulator.state.add_user("actions-reader")
+    env.emulator.state.set_permission(REPO, "actions-reader", "read")
+    reader = connect({"GITHUB_API_URL": env.emulator.url, "GH_TOKEN": token}, sleep=lambda s: None,
+                     mutation_interval=0)
+    folder = tmp_path / "round"
+    env.fakes.script(edits={"CHANGELOG.md": "- feature flag\n"})
+    made = run(CodeOptions(pr=pr, address_review=True, repo=REPO, phase="agent", bundle=str(folder)),
+               env.ctx(github=reader, GH_TOKEN=token))
+    assert made.status == "bundled" and made.issue is not None, made.reason
+    prompt = env.fakes.calls()[-1]["prompt"]
+    assert "feature.txt exists" in prompt and "please also add CHANGELOG" in prompt  # the task's criteria
+    result = _publish(env, pr, folder)
+    assert result.status == "pr-updated" and _remote(env, branch) == made.commit
