@@ -368,8 +368,17 @@ def _rerun(ctx: Context, test_cfg: TestConfig, argv: tuple[str, ...], workdir: P
 
 
 def _paths(pattern: str, workdir: Path, reports: str) -> list[str]:
+    """Report files the pattern names, as real paths. The gate wrote them: a link to a file outside
+    the checkout and the reports folder (a home folder the sandbox hid, another process's environ)
+    would have agentops read it for the gate and post what it holds, so it does not count."""
     full = os.path.join(str(workdir), G.substitute(pattern, reports))
-    return sorted(glob.glob(full, recursive=True))
+    roots = [os.path.realpath(workdir), os.path.realpath(reports)]
+    found = []
+    for path in sorted(glob.glob(full, recursive=True)):
+        real = os.path.realpath(path)
+        if os.path.isfile(real) and any(os.path.commonpath([real, r]) == r for r in roots):
+            found.append(path)
+    return found
 
 
 def _read_junit(patterns: tuple[str, ...], workdir: Path, reports: str,

@@ -99,4 +99,5 @@ def _fill(tmp: Path, mirror: Mirror, sha: str, pr_ref: str, base_ref: str | None
 def diff_unified0(path: Path, base: str, head: str) -> str:
     """`git diff --unified=0 base...head` (what the change added, relative to the merge base)."""
     repo = open_repo(path)
-    return run(repo, "diff", "--unified=0", "--no-color", "--no-ext-diff", f"{base}...{head}")
+    # --no-textconv: the PR's .gitattributes must not pick a program for agentops's own diff
+    return run(repo, "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", f"{base}...{head}")

@@ -25,10 +25,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentops.git.runner import git
+
 # In the common git dir: what configures or runs code in the human's git (read-only in the sandbox
 # and compared afterwards) ...
-GUARDED_FILES = ("config", "config.worktree")
-GUARDED_DIRS = ("hooks", "info")
+# refs/replace and alternates change what objects the human's git reads (a checkout would write an
+# agent's replacement file content into their work tree); info/ holds grafts and attributes.
+GUARDED_FILES = ("config", "config.worktree", "objects/info/alternates")
+GUARDED_DIRS = ("hooks", "info", "refs/replace")
 # ... and the main worktree's own state (read-only in the sandbox only, see above).
 STATE_FILES = ("HEAD", "index")
 MAX_FILE = 256 * 1024 * 1024  # an index this large is not copied: it is compared by size and time
@@ -98,12 +102,15 @@ class Guard:
     roots: Sequence[Path]
     extra_files: Sequence[Path] = ()
     entries: dict[Path, _Entry | None] = field(default_factory=dict)
+    replace_refs: dict[Path, set[str]] = field(default_factory=dict)
 
     @classmethod
     def take(cls, git_dirs: Sequence[Path], env: Mapping[str, str]) -> Guard:
         guard = cls([p.resolve() for p in dict.fromkeys(git_dirs)], user_config_files(env))
         for path in guard._paths():
             guard.entries[path] = _read(path)
+        for root in guard.roots:
+            guard.replace_refs[root] = _replace_refs(root)
         return guard
 
     def _paths(self) -> list[Path]:
@@ -132,6 +139,10 @@ class Guard:
             if not any(c.startswith(self._name(path) + " ") for c in changed):
                 changed.append(f"{self._name(path)} {'removed' if after is None else 'changed'}")
             _put(path, before)
+        for root, before_refs in self.replace_refs.items():  # packed ones too, not only refs/replace/*
+            for ref in sorted(_replace_refs(root) - before_refs):
+                changed.append(f"{root.name}: {ref} added")
+                git(["update-ref", "-d", ref], cwd=root)
         return changed
 
     def _name(self, path: Path) -> str:
@@ -139,6 +150,11 @@ class Guard:
             if path.is_relative_to(root):
                 return f"{root.name}/{path.relative_to(root)}" if path != root else str(root)
         return str(path)
+
+
+def _replace_refs(root: Path) -> set[str]:
+    res = git(["for-each-ref", "--format=%(refname)", "refs/replace/"], cwd=root)
+    return set(res.stdout.split()) if res.ok else set()
 
 
 def _remove(path: Path) -> None:

@@ -42,8 +42,11 @@ class Mirror:
                 raise GitFailed(f"cannot create the publish mirror {self.path}: {res.message()}")
         (self.path / "config").write_text(_CONFIG, encoding="utf-8")
         shutil.rmtree(self.path / "hooks", ignore_errors=True)
-        for extra in ("info/attributes", "commondir", "gitdir"):
+        # grafts and alternates would change which history and objects the scan and the push see
+        for extra in ("info/attributes", "info/grafts", "objects/info/alternates", "objects/info/http-alternates",
+                      "commondir", "gitdir"):
             (self.path / extra).unlink(missing_ok=True)
+        shutil.rmtree(self.path / "refs" / "replace", ignore_errors=True)
         return self
 
     def fetch(self, url: str, token: str | None, branches: Sequence[str]) -> dict[str, str]:
@@ -140,6 +143,16 @@ class Mirror:
         res = self._git(["diff-tree", "-r", "-z", "--no-commit-id", "--root", "-m", "--no-renames", "--name-only",
                          commit])
         return sorted({p.decode("utf-8", "replace") for p in res.raw.split(b"\0") if p})
+
+    def object_sizes(self, shas: Sequence[str]) -> list[int]:
+        """The size in bytes of each object, without reading it."""
+        if not shas:
+            return []
+        res = self._git(["cat-file", "--batch-check=%(objectsize)"], stdin=("\n".join(shas) + "\n").encode())
+        sizes = res.stdout.split()
+        if len(sizes) != len(shas) or not all(x.isdigit() for x in sizes):
+            raise GitFailed("object missing in the publish mirror")
+        return [int(x) for x in sizes]
 
     def changed_blobs(self, commit: str) -> list[tuple[str, str, str]]:
         """(path, blob sha, mode) of every file a commit adds or modifies, against each parent (or none)."""

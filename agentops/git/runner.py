@@ -74,8 +74,10 @@ def base_env(source: Mapping[str, str] | None = None) -> dict[str, str]:
     src = os.environ if source is None else source
     env = {k: src[k] for k in (*_KEPT_VARS, *_KEPT_GIT_VARS) if src.get(k)}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    # GIT_NO_REPLACE_OBJECTS: a refs/replace/* an agent planted never swaps what agentops reads
+    # (the secret scan, a checkout) for something else.
     env.update({"LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "",
-                "SSH_ASKPASS": ""})
+                "SSH_ASKPASS": "", "GIT_NO_REPLACE_OBJECTS": "1"})
     return env
 
 

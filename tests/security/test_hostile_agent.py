@@ -120,12 +120,18 @@ def test_hostile_agent_gets_no_credential_one_command(vault: Vault, tmp_path: Pa
     assert not _leaks(vault, evidence, n), _leaks(vault, evidence, n)
 
 
+@pytest.mark.parametrize("sandbox", ["auto", "process"])
 def test_hostile_agent_gets_no_credential_split_phases(vault: Vault, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       monkeypatch: pytest.MonkeyPatch, sandbox: str) -> None:
     n, evidence = _hostile(vault, tmp_path, monkeypatch)
+    monkeypatch.setenv("AGENTOPS_SANDBOX", sandbox)
     bundle = tmp_path / "bundle"
-    agent_ctx = vault.ctx(json_mode=True, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path))
+    agent_ctx = vault.ctx(json_mode=True, AGENTOPS_SANDBOX=sandbox, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path))
     made = code.run(code.CodeOptions(issue=n, agent="evil", repo=REPO, phase="agent", bundle=str(bundle)), agent_ctx)
+    if made.status == "needs-human":  # it wrote the shared hooks (no bubblewrap): put back, nothing bundled
+        assert sandbox == "process" and "hooks/pre-push added" in str(made.reason), made
+        assert not _leaks(vault, evidence, n), _leaks(vault, evidence, n)
+        return
     assert made.status == "bundled", made
     assert vault.gh.list_pulls(REPO, state="open").items in ([], None, ())  # nothing published yet
     pub_ctx = vault.ctx(json_mode=True)

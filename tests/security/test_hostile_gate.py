@@ -92,14 +92,18 @@ def test_a_gate_cannot_forge_a_green_status(vault: Vault, tmp_path: Path, monkey
     assert _final_state(vault, pr) == ["failure"]
 
 
+@pytest.mark.parametrize("sandbox", ["auto", "process"])
 def test_split_test_phases_post_failure_and_refuse_stale_results(vault: Vault, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                 monkeypatch: pytest.MonkeyPatch, sandbox: str) -> None:
     from agentops.errors import BadInput, WorkFailed
 
     pr, evidence = _pr(vault, tmp_path, monkeypatch)
     bundle = tmp_path / "results"
     ran = testcmd.run(testcmd.TestOptions(pr=pr, repo=REPO, path=str(vault.checkout), phase="run",
-                                          bundle=str(bundle)), vault.ctx(AGENTOPS_SANDBOX_WRITABLE=str(tmp_path)))
+                                          bundle=str(bundle)),
+                      vault.ctx(AGENTOPS_SANDBOX=sandbox, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path)))
+    tries = [json.loads(line) for line in evidence.read_text().splitlines()]
+    assert tries and all(code != 201 for t in tries for code in t["codes"]), tries  # it tried, nothing took
     assert not ran.passed and _final_state(vault, pr) == []  # the run phase posts nothing
     meta = bundle / "results.json"
     data = json.loads(meta.read_text())

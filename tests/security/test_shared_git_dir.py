@@ -48,6 +48,14 @@ def write(path, text, mode=0o755):
 
 
 evil = wt / ".evil"
+# (first: the agent's own git below must not run what it plants next)
+# swap the content the human's git reads for README.md: a replace ref, loose and packed, and alternates
+readme = subprocess.run(["git", "rev-parse", "HEAD:README.md"], capture_output=True, text=True).stdout.strip()
+evil_blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], input="pwned\n", capture_output=True,
+                           text=True).stdout.strip()
+subprocess.run(["git", "replace", readme, evil_blob], capture_output=True)
+attempt("packed replace", lambda: (common / "packed-refs").open("a").write(f"{evil_blob} refs/replace/{readme}\n"))
+attempt("alternates", lambda: write(common / "objects" / "info" / "alternates", f"{evil}/objects\n", 0o644))
 for hook in ("pre-commit", "post-commit", "prepare-commit-msg", "commit-msg", "post-checkout", "pre-push",
              "reference-transaction", "post-index-change"):
     attempt(hook, lambda: write(common / "hooks" / hook, prog("hook-" + hook)))
@@ -101,6 +109,9 @@ def test_the_humans_git_runs_nothing_an_agent_planted(vault: Vault, tmp_path: Pa
         done = _human_git(vault.checkout, *args)
         assert done.returncode == 0, (args, done.stderr)
     assert not list(tmp_path.glob("ran-*")), sorted(p.name for p in tmp_path.glob("ran-*"))
+    assert _human_git(vault.checkout, "show", "main:README.md").stdout == "# vault\n"
+    assert _human_git(vault.checkout, "for-each-ref", "refs/replace/").stdout == ""
+    assert not (common / "objects" / "info" / "alternates").exists()
     assert (common / "config").read_bytes() == before
     assert not (common / "config.worktree").exists() and not (common / "info" / "attributes").exists()
     # Reported and put back: everything without bubblewrap; inside it the existing paths were
