@@ -46,6 +46,9 @@ class Pipeline:
         self.emu, self.gh, self.tmp = emulator, gh, tmp
         emulator.state.create_repo(REPO, files={"README.md": "# app\n", f".github/workflows/{WORKFLOW}": "on: {}\n"})
         emulator.state.set_permission(REPO, BOT, "admin")
+        # As GitHub: the first read of a PR after its base or head moved says mergeable null (still
+        # computing); the conflict must be found anyway, never taken for "no conflicts".
+        emulator.state.set_mergeable_lag(REPO, 1)
         token = emulator.state.add_user(MAINT)
         emulator.state.set_permission(REPO, MAINT, "write")
         self.maint = connect({"GITHUB_API_URL": emulator.url, "GH_TOKEN": token}, sleep=lambda s: None,
@@ -119,10 +122,22 @@ class Pipeline:
         log = self.pytest_log if fails else actions_log(["1 passed"])
         add_job(self.emu.state, REPO, run, name="tests", conclusion="failure" if fails else "success", log=log)
         if fails:
+            # GitHub tells one failure three ways (check run, check suite, workflow run), each
+            # delivered twice here: one fix round in all.
+            refs = [{"number": pr}]
+            self.deliver("check_run", self.payload("check_run.completed", {
+                "action": "completed", "check_run.id": 10 * run + 1, "check_run.head_sha": p.head_sha,
+                "check_run.conclusion": "failure",
+                "check_run.pull_requests": refs, "check_run.check_suite.head_branch": p.head_ref,
+                "sender.login": MAINT}))
+            self.deliver("check_suite", self.payload("check_suite.completed", {
+                "action": "completed", "check_suite.id": 10 * run + 2, "check_suite.head_sha": p.head_sha,
+                "check_suite.head_branch": p.head_ref,
+                "check_suite.conclusion": "failure", "check_suite.pull_requests": refs, "sender.login": MAINT}))
             self.deliver("workflow_run", self.payload("workflow_run.completed", {
                 "action": "completed", "workflow_run.id": run, "workflow_run.head_sha": p.head_sha,
                 "workflow_run.head_branch": p.head_ref, "workflow_run.conclusion": "failure",
-                "workflow_run.pull_requests": [{"number": pr}], "sender.login": MAINT}))
+                "workflow_run.pull_requests": refs, "sender.login": MAINT}))
 
     def maybe_merge(self) -> None:
         """A maintainer merges a PR the review agent approved on its current head, with green CI;
@@ -254,8 +269,7 @@ def test_a_team_of_agents_takes_four_tasks_through_review_ci_and_conflicts(emula
     logged = [e for k, r in records.items() if k.startswith("pr-") for e in r.get("rounds_log") or ()]
     triggers = [str(e["trigger"]) for e in logged]
     assert len(set(triggers)) == len(triggers) == 5
-    assert sorted(t.split(":")[0] for t in triggers) == ["base", "review", "workflow_run",
-                                                         "workflow_run", "workflow_run"]
+    assert sorted(t.split(":")[0] for t in triggers) == ["base", "check_run", "check_run", "check_run", "review"]
     assert m.overrides == 0 and m.override_rate == 0.0  # the maintainer merged only what the reviewer approved
     # Every view's stage: three merged, #div handed to a human; no round left running.
     from agentops.orchestrator.backlog import backlog_rows
