@@ -21,7 +21,8 @@ _LINES = st.one_of(
 )
 BODIES = st.one_of(st.text(max_size=400), st.lists(_LINES, max_size=30).map("\n".join),
                    st.binary(max_size=300), st.none())
-FIELDS = {*FORM_LABELS, "body"}
+# "form": the one line that counts the problems past MAX_PROBLEMS (workorder._bounded).
+FIELDS = {*FORM_LABELS, "body", "form"}
 
 
 def _check(order: WorkOrder, known: tuple[str, ...]) -> None:
