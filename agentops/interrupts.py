@@ -7,7 +7,8 @@ between entering and leaving the buffer (its depth never returns to zero and not
 printed again: "cleanup:" lost). So `raising` installs handlers that only note the signal
 while the main thread is inside `shielded()` (every write of agentops.output is) and raise
 when that write is done; `deferred()` holds signals over a whole cleanup, which must run to
-its end and print once.
+its end and print once. A second signal during a write is raised at once: a write blocked for
+good (a full pipe nobody reads) must not make the process deaf to a repeated Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 
 Make = Callable[[int], BaseException]
@@ -28,6 +29,7 @@ def _interrupt(_signum: int) -> BaseException:
 class _State:
     def __init__(self) -> None:
         self.depth = 0  # shielded sections the main thread is in
+        self.held = 0  # of them, deferred ones (a cleanup): even a second signal waits
         self.pending: BaseException | None = None  # a signal noted while shielded
 
 
@@ -45,23 +47,27 @@ def _raise_pending() -> None:
 
 
 @contextmanager
-def shielded() -> Iterator[None]:
+def shielded(*, hold: bool = False) -> Iterator[None]:
     """A section a signal must not cut: a signal that arrives inside is raised at its end (only
     the main thread is ever interrupted, so other threads' sections are not counted)."""
     if not _main():
         yield
         return
     _state.depth += 1
+    _state.held += hold
     try:
         yield
     finally:
         _state.depth -= 1
+        _state.held -= hold
     # Reached only when the section ended normally: an exception already on its way is not replaced.
     if _state.depth == 0:
         _raise_pending()
 
 
-deferred = shielded  # a cleanup that must run to its end is one long shielded section
+def deferred() -> AbstractContextManager[None]:
+    """A cleanup that must run to its end: every signal inside waits for it."""
+    return shielded(hold=True)
 
 
 @contextmanager
@@ -75,10 +81,11 @@ def raising(make: Make = _interrupt, signals: tuple[signal.Signals, ...] = (sign
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         exc = make(signum)
-        if _state.depth:
-            if _state.pending is None:  # the first signal decides; a second one is the same request
+        if _state.held or (_state.depth and _state.pending is None):
+            if _state.pending is None:  # the first signal decides; a later one is the same request
                 _state.pending = exc
             return
+        _state.pending = None
         raise exc
 
     previous = {s: signal.signal(s, handler) for s in signals}

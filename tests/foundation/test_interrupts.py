@@ -64,3 +64,17 @@ def test_handlers_are_restored() -> None:
     with interrupts.raising():
         assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
     assert {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} == before
+
+
+def test_a_second_signal_cuts_a_write_that_never_ends_but_not_a_cleanup() -> None:
+    # A write blocked for good (a full pipe nobody reads) must not make the process deaf.
+    with pytest.raises(KeyboardInterrupt), interrupts.raising(), interrupts.shielded():
+        os.kill(os.getpid(), signal.SIGTERM)  # noted: the write goes on
+        os.kill(os.getpid(), signal.SIGTERM)  # insisted: raised at once
+        raise AssertionError("not interrupted")
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupts.raising(), interrupts.deferred():
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        done.append("cleanup finished")
+    assert done == ["cleanup finished"]
