@@ -411,7 +411,8 @@ _BWRAP_BASE = ("--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare
 def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: Sequence[Path] = (),
                    env: Mapping[str, str] | None = None, protect: Sequence[Path] = ()) -> list[str]:
     """argv wrapped so that it runs isolated (see the note above). `protect`: git dirs shared with
-    a human whose config, hooks and attributes stay read-only even inside a writable folder."""
+    a human whose config, hooks and attributes stay read-only even inside a writable folder, and
+    files (a worktree's repository pointers) that stay read-only."""
     import shutil
     import sys
 
@@ -438,7 +439,7 @@ def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: S
         if Path(p).exists() and not any(Path(h).resolve().is_relative_to(p) for h in hidden):
             wrapped += ["--ro-bind", p, p]
     extra = [Path(x) for x in (env if env is not None else os.environ).get(SANDBOX_WRITABLE_VAR, "").split(os.pathsep) if x]
-    from agentops.git.guard import is_git_dir, sandbox_binds
+    from agentops.git.guard import file_binds, is_git_dir, sandbox_binds
 
     rw = [p for p in dict.fromkeys(str(Path(w).resolve()) for w in [*writable, *extra]) if Path(p).exists()]
     for p in rw:
@@ -448,4 +449,6 @@ def untrusted_argv(argv: Sequence[str], *, writable: Sequence[Path], readable: S
     for g in dict.fromkeys([*(Path(p).resolve() for p in protect), *(Path(p) for p in rw if is_git_dir(Path(p)))]):
         if is_git_dir(g):
             wrapped += sandbox_binds(g)
+        elif g.is_file():  # a worktree's .git file and its admin pointers
+            wrapped += file_binds([g])
     return [*wrapped, "--", *argv]

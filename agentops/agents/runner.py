@@ -21,7 +21,7 @@ from agentops.agents import Resolved
 from agentops.agents.base import Invocation, Progress, Tracker, Usage
 from agentops.agents.pricing import Prices
 from agentops.errors import AgentOpsError
-from agentops.git.guard import Guard, is_git_dir
+from agentops.git.guard import Guard, is_git_dir, worktree_pointers
 from agentops.git.worktree import BOT_EMAIL, BOT_NAME, common_dir
 from agentops.redact import Redactor
 from agentops.settings import AgentConfig
@@ -111,10 +111,11 @@ def run_agent(agent: AgentConfig, resolved: Resolved, inv: Invocation, *, env: M
     named = [Path(a) if Path(a).is_dir() else Path(a).parent for a in launch.argv[1:]
              if a.startswith("/") and Path(a).exists()]
     shared = _git_dirs(inv.worktree, writable)
+    pointers = worktree_pointers(inv.worktree)
     argv = proc.untrusted_argv(launch.argv, writable=(inv.worktree, inv.run_dir, *writable),
                                readable=(exe.parent, exe.resolve().parent, inv.prompt_file.parent, *named),
-                               env=settings, protect=shared)
-    guard = Guard.take(shared, settings if settings is not None else os.environ)
+                               env=settings, protect=(*shared, *pointers))
+    guard = Guard.take(shared, settings if settings is not None else os.environ, pointers)
     try:
         res = proc.run(argv, cwd=inv.worktree, env={**env, **launch.env}, timeout=timeout_s or agent.timeout_s,
                        stdin=launch.stdin, redactor=redactor, max_output=MAX_TRANSCRIPT, on_output=lines.feed)

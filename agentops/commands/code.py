@@ -318,6 +318,9 @@ def _untrusted_git(s: _Session, worktree: Path, *args: str, writable: tuple[Path
     """git on the agent's worktree, in the agent's sandbox with no credential (agentops.git.untrusted)."""
     root = proc.package_root()
     common = wt.common_dir(worktree)
+    expected = wt.common_dir(_local_repo(s))
+    if common.resolve() != expected.resolve():  # a pointer an agent rewrote in a run that was killed
+        raise WorkFailed(f"{worktree}: its repository pointers name {common}, not {expected}; a person should look")
     argv = proc.untrusted_argv([sys.executable, "-m", "agentops.git.untrusted", *args],
                                writable=(worktree, common, *writable), readable=(root,), env=s.ctx.env,
                                protect=(common,))

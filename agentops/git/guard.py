@@ -56,6 +56,34 @@ def user_config_files(env: Mapping[str, str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def worktree_pointers(worktree: Path) -> list[Path]:
+    """The files that say which repository a linked worktree belongs to: its `.git` file and, in its
+    admin folder, `commondir` and `gitdir`. Rewritten by an agent, agentops's own git work on the
+    worktree afterwards (run with that repository writable) would land in another clone on the
+    machine; so they are read-only in the sandbox and compared afterwards like the config. Read
+    before the agent runs, while they are still agentops's."""
+    dot_git = worktree / ".git"
+    found = [dot_git]
+    try:
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip() if dot_git.is_file() else ""
+    except OSError:
+        text = ""
+    if text.startswith("gitdir:"):
+        admin = Path(text.split(":", 1)[1].strip())
+        admin = admin if admin.is_absolute() else (worktree / admin)
+        found += [admin / "commondir", admin / "gitdir"]
+    return found
+
+
+def file_binds(files: Sequence[Path]) -> list[str]:
+    """bwrap arguments binding existing regular files read-only."""
+    args: list[str] = []
+    for f in files:
+        if f.is_file() and not f.is_symlink():
+            args += ["--ro-bind", str(f), str(f)]
+    return args
+
+
 def sandbox_binds(common: Path) -> list[str]:
     """bwrap arguments binding the guarded paths of `common` read-only (after its writable bind).
     Only existing paths can be bound; the guarded folders are created empty first so the agent
@@ -105,8 +133,8 @@ class Guard:
     replace_refs: dict[Path, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def take(cls, git_dirs: Sequence[Path], env: Mapping[str, str]) -> Guard:
-        guard = cls([p.resolve() for p in dict.fromkeys(git_dirs)], user_config_files(env))
+    def take(cls, git_dirs: Sequence[Path], env: Mapping[str, str], files: Sequence[Path] = ()) -> Guard:
+        guard = cls([p.resolve() for p in dict.fromkeys(git_dirs)], [*user_config_files(env), *files])
         for path in guard._paths():
             guard.entries[path] = _read(path)
         for root in guard.roots:
