@@ -35,6 +35,8 @@ class QueueTask:
     dependencies: tuple[str, ...] = ()
     agent: str = ANY_AGENT
     capabilities: tuple[str, ...] = ()
+    # Agents an `any` task must not go to: its review agent (the gate is held by a second agent).
+    avoid: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ class AgentProfile:
 def can_do(agent: AgentProfile, task: QueueTask) -> bool:
     if task.agent != ANY_AGENT:
         return task.agent == agent.name
+    if agent.name in task.avoid:
+        return False
     have = {c.casefold() for c in agent.capabilities}
     return all(c.casefold() in have for c in task.capabilities)
 

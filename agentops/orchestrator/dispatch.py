@@ -162,10 +162,15 @@ def route(ctx: Context, ordered: Sequence[q.QueueTask], profiles: Mapping[str, q
     in agentops.yaml only tasks naming an agent can be routed."""
     if not ctx.config.agents:
         return {t.key: (t.agent if t.agent != ANY_AGENT else None) for t in ordered}
-    author = ctx.config.pipeline.author
+    author, reviewer = ctx.config.pipeline.author, ctx.config.pipeline.review
+    if reviewer is not None and reviewer != author and len(profiles) > 1:
+        # Quality gates are held by a second agent: an `any` task never goes to its reviewer (a
+        # one-agent setup, or one where people chose the same agent for both, is left as set).
+        ordered = [replace(t, avoid=(*t.avoid, reviewer)) if t.agent == ANY_AGENT and reviewer not in t.avoid else t
+                   for t in ordered]
     if author is not None and author in profiles:
-        # The pipeline names the authoring agent: an `any` task goes to it.
-        ordered = [replace(t, agent=author) if t.agent == ANY_AGENT else t for t in ordered]
+        # The pipeline names the authoring agent: an `any` task goes to it (unless it reviews that task).
+        ordered = [replace(t, agent=author) if t.agent == ANY_AGENT and author not in t.avoid else t for t in ordered]
     return q.assign(ordered, list(profiles.values()))
 
 

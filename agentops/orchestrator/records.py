@@ -81,7 +81,14 @@ def queue_task(key: str, rec: Mapping[str, Any]) -> q.QueueTask:
     return q.QueueTask(key=key, priority=str(rec.get("priority") or DEFAULT_PRIORITY),
                        deadline=parse_iso(rec.get("deadline")), created_at=parse_iso(rec.get("created_at")),
                        dependencies=tuple(rec.get("dependencies") or ()), agent=str(rec.get("agent") or "any"),
-                       capabilities=tuple(rec.get("capabilities") or ()))
+                       capabilities=tuple(rec.get("capabilities") or ()), avoid=_reviewer(rec))
+
+
+def _reviewer(rec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The review agent the task's trusted form chose: it never authors that task."""
+    chosen = (rec.get("trusted_pipeline") or {}).get("review") if isinstance(rec.get("trusted_pipeline"), Mapping) \
+        else None
+    return (chosen,) if isinstance(chosen, str) and chosen else ()
 
 
 def open_tasks(records: Mapping[str, Mapping[str, Any]], repos: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -79,3 +79,22 @@ def test_an_untrusted_edit_after_approval_does_not_steer_the_rounds(hub: Hub) ->
     assert not rec["trusted"]
     _ci_failure(hub, pr)
     assert [d["inputs"]["agent"] for d in remediation_dispatches(hub, "fix-ci")] == ["a2"]
+
+
+def test_an_any_task_is_never_authored_by_its_own_reviewer(hub: Hub) -> None:
+    """a1 stands first (ties go to the agent listed first); the task's form makes a1 its reviewer,
+    so its author is a2. A task without that choice still goes to a1."""
+    hub.cfg = config()
+    n = hub.task("Any author", body=form(agent="any") + "\n### Review agent\n\na1\n")
+    r = hub.deliver("issues", hub.issue_payload("opened", n))
+    assert [(d.issue, d.agent) for d in r.dispatched] == [(n, "a2")]
+    m = hub.task("Plain")
+    r2 = hub.deliver("issues", hub.issue_payload("opened", m))
+    assert [(d.issue, d.agent) for d in r2.dispatched] == [(m, "a1")]
+
+
+def test_the_configured_reviewer_does_not_author_any_tasks_either(hub: Hub) -> None:
+    hub.cfg = config(pipeline=PipelineConfig(review="a1"))
+    n = hub.task("Any author")
+    r = hub.deliver("issues", hub.issue_payload("opened", n))
+    assert [(d.issue, d.agent) for d in r.dispatched] == [(n, "a2")]
