@@ -43,6 +43,7 @@ from agentops.github.models import PullRequest
 from agentops.orchestrator import workspace
 from agentops.orchestrator.budget import ensure_budget, record_published_cost
 from agentops.orchestrator.lifecycle import task_of_pull
+from agentops.orchestrator.pipeline import form_reviewer_of_pr
 from agentops.output import to_jsonable
 from agentops.redact import Redactor
 from agentops.state import docs
@@ -97,7 +98,7 @@ def run(options: ReviewOptions, ctx: Context) -> ReviewResult:
     if options.phase == "publish":
         return _publish_bundle(options, ctx)
     repo = options.repo or ctx.repo()
-    name = options.agent or ctx.config.pipeline.review
+    name = options.agent or form_reviewer_of_pr(ctx, repo, options.pr) or ctx.config.pipeline.review
     if not name:
         raise BadInput("no review agent: set pipeline.review in agentops.yaml or pass --agent")
     agent = ctx.config.agent(name)

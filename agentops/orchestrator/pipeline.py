@@ -32,3 +32,17 @@ def stage_agent(ctx: Context, rec: Mapping[str, Any], stage: str, author: str) -
 
 def has_review_agent(ctx: Context, rec: Mapping[str, Any]) -> bool:
     return bool(ctx.config.pipeline.review) or trusted_choice(rec, "review") is not None
+
+
+def form_reviewer_of_pr(ctx: Context, repo: str, pr: int) -> str | None:
+    """The review agent the trusted form of the task behind PR `pr` chose, from the local state
+    only (the task's progress record names its PR): `review PR` without --agent honours it."""
+    from agentops.state import docs
+
+    for key, rec in ctx.store.records(docs.progress(repo)).items():
+        if key.isdigit() and rec.get("pr") == pr:
+            task = ctx.store.get(docs.TASK_QUEUE, f"{repo}#{key}") or {}
+            chosen = trusted_choice(task, "review")
+            if chosen is not None and ctx.config.agent(chosen) is not None:
+                return chosen
+    return None

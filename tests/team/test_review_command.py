@@ -15,6 +15,7 @@ import pytest
 from agentops.commands import review
 from agentops.errors import BadInput
 from agentops.settings import AgentConfig, Config, PipelineConfig
+from agentops.state import docs
 from tests.fixtures.github import make_test_context
 from tests.fixtures.gitrepo import git
 
@@ -235,3 +236,22 @@ def test_review_phase_flags_are_checked(setup: dict[str, Any], tmp_path: Path) -
         review.run(review.ReviewOptions(pr=1, repo=REPO, phase="run", bundle=str(tmp_path)), _ctx(s))
     with pytest.raises(BadInput, match="missing"):
         review.run(review.ReviewOptions(pr=1, repo=REPO, phase="publish", bundle=str(tmp_path)), _ctx(s))
+
+
+def test_without_agent_the_tasks_form_reviewer_reviews(setup: dict[str, Any]) -> None:
+    """No pipeline.review, no --agent: the review agent the task's trusted form chose (found from the
+    local state) reviews; an untrusted form's choice (not in trusted_pipeline) would not."""
+    s = setup
+    s["config"] = Config(agents=s["config"].agents)
+    pr = _pr(s, s["me"])
+    ctx = _ctx(s)
+    ctx.store.put(docs.progress(REPO), str(s["issue"]), {"pr": pr})
+    ctx.store.put(docs.TASK_QUEUE, f"{REPO}#{s['issue']}", {"repo": REPO, "number": s["issue"],
+                                                             "pipeline": {"review": "rev"}})
+    with pytest.raises(BadInput, match="pipeline.review"):
+        review.run(review.ReviewOptions(pr=pr, repo=REPO), ctx)
+    ctx.store.put(docs.TASK_QUEUE, f"{REPO}#{s['issue']}", {"repo": REPO, "number": s["issue"],
+                                                             "pipeline": {"review": "rev"},
+                                                             "trusted_pipeline": {"review": "rev"}})
+    r = review.run(review.ReviewOptions(pr=pr, repo=REPO), ctx)
+    assert r.agent == "rev" and r.ok, r.reason
