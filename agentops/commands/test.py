@@ -28,6 +28,7 @@ from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, GitHubError, WorkFailed
 from agentops.git import GitFailed
 from agentops.git import checkout as co
+from agentops.git.guard import Guard, worktree_pointers
 from agentops.orchestrator import workspace
 from agentops.settings import Config, GateConfig, RepositoryConfig, TestConfig
 
@@ -248,14 +249,36 @@ def _run_all(ctx: Context, cfg: Config, repo_cfg: RepositoryConfig | None,
                        hint="add `gates:` to agentops.yaml (or a test suite agentops detects, e.g. tests/test_*.py)")
     changed, note = _changed_lines(checkout)
     results = []
-    with ctx.output.progress("running gates", total=len(gates)) as tick:
-        for gate in gates:
-            ctx.output.step(f"gate {gate.name}: {' '.join(gate.run)}")
-            tick.advance(0, description=f"gate {gate.name}")
-            env = {**base_env, **gate.env}
-            results.append(_run_gate(ctx, cfg.test, gate, checkout.path, env, changed, detected))
-            tick.advance()
+    # A checkout of the operator's (not a PR's throw-away one): what their own git runs or trusts
+    # stays as it was (read-only in bwrap; compared, put back and refused afterwards in any mode).
+    common, pointers = _shared_git(checkout)
+    guard = Guard.take(common, ctx.env, pointers) if common else None
+    try:
+        with ctx.output.progress("running gates", total=len(gates)) as tick:
+            for gate in gates:
+                ctx.output.step(f"gate {gate.name}: {' '.join(gate.run)}")
+                tick.advance(0, description=f"gate {gate.name}")
+                env = {**base_env, **gate.env}
+                results.append(_run_gate(ctx, cfg.test, gate, checkout.path, env, changed, detected))
+                tick.advance()
+    finally:
+        tampered = guard.restore() if guard is not None else []
+    if tampered:
+        raise WorkFailed("a gate changed what your git would run or trust (put back; nothing reported): "
+                         + "; ".join(tampered[:20]))
     return tuple(results), note
+
+
+def _shared_git(checkout: co.Checkout) -> tuple[list[Path], list[Path]]:
+    """(git dirs, worktree pointer files) of a checkout that outlives the run; none for a PR's."""
+    if checkout.temporary or checkout.sha is None:
+        return [], []
+    from agentops.git.worktree import common_dir
+
+    try:
+        return [common_dir(checkout.path)], worktree_pointers(checkout.path)
+    except GitFailed:
+        return [], []
 
 
 def _changed_lines(checkout: co.Checkout) -> tuple[dict[str, frozenset[int]] | None, str | None]:
@@ -320,7 +343,10 @@ def _isolated(ctx: Context, argv: Sequence[str], workdir: Path, reports: str) ->
     # Files the configured gate command names by absolute path (a tools folder, a runner script
     # outside the checkout) are agentops's own config, not the PR's: visible, read-only.
     readable.extend(Path(a).parent for a in argv[1:] if a.startswith("/") and Path(a).is_file())
-    return proc.untrusted_argv(argv, writable=(workdir, Path(reports)), readable=readable, env=ctx.env)
+    # (a PR's throw-away checkout gets the same: harmless, and no second code path)
+    common, pointers = _shared_git(co.Checkout(path=workdir, sha="", ref=None, base_sha=None))
+    return proc.untrusted_argv(argv, writable=(workdir, Path(reports)), readable=readable, env=ctx.env,
+                               protect=(*common, *pointers))
 
 
 def _tail(output: str) -> str:

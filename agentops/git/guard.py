@@ -89,13 +89,20 @@ def sandbox_binds(common: Path) -> list[str]:
     Only existing paths can be bound; the guarded folders are created empty first so the agent
     cannot create them, and a guarded file that does not exist yet is caught by `Guard`."""
     args: list[str] = []
-    for name in GUARDED_DIRS:
-        (common / name).mkdir(exist_ok=True)
+    _ensure_dirs(common)
     for name in (*GUARDED_FILES, *GUARDED_DIRS, *STATE_FILES):
         p = common / name
         if p.exists() and not p.is_symlink():
             args += ["--ro-bind", str(p), str(p)]
     return args
+
+
+def _ensure_dirs(common: Path) -> None:
+    for name in GUARDED_DIRS:
+        try:
+            (common / name).mkdir(exist_ok=True)
+        except OSError:
+            pass  # a file in the way: bound as it is, or reported by Guard
 
 
 def _read(path: Path) -> _Entry | None:
@@ -135,6 +142,8 @@ class Guard:
     @classmethod
     def take(cls, git_dirs: Sequence[Path], env: Mapping[str, str], files: Sequence[Path] = ()) -> Guard:
         guard = cls([p.resolve() for p in dict.fromkeys(git_dirs)], [*user_config_files(env), *files])
+        for root in guard.roots:  # as sandbox_binds makes them, before or after: never a difference
+            _ensure_dirs(root)
         for path in guard._paths():
             guard.entries[path] = _read(path)
         for root in guard.roots:

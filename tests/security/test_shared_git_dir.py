@@ -121,3 +121,55 @@ def test_the_humans_git_runs_nothing_an_agent_planted(vault: Vault, tmp_path: Pa
     if sandbox == "process":
         assert ".git/hooks/pre-commit added" in str(result.reason) and ".git/config changed" in str(result.reason)
     assert "needs-human" in vault.gh.get_issue(REPO, n).labels
+
+
+GATE_PLANTER = r'''
+import subprocess, sys
+from pathlib import Path
+ran = sys.argv[1]
+common = Path(subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                             capture_output=True, text=True).stdout.strip())
+prog = f"#!/bin/sh\ntouch {ran}-gate\n"
+try:
+    (common / "hooks" / "pre-commit").write_text(prog)
+    (common / "hooks" / "pre-commit").chmod(0o755)
+except OSError:
+    pass
+subprocess.run(["git", "config", "--file", str(common / "config"), "core.fsmonitor", f"{ran}-prog"],
+               capture_output=True)
+try:
+    Path(f"{ran}-prog").write_text(prog)
+    Path(f"{ran}-prog").chmod(0o755)
+except OSError:
+    pass
+'''
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "process"])
+def test_a_gate_on_the_operators_checkout_plants_nothing(vault: Vault, tmp_path: Path, sandbox: str) -> None:
+    """`agentops test` on the current checkout (a branch someone else wrote, checked out to try it):
+    its gates cannot leave hooks or config in the operator's .git; where they could write it, the
+    run is refused (exit 1, nothing reported) and everything is put back."""
+    from agentops.commands import test as testcmd
+    from agentops.errors import WorkFailed
+    from agentops.settings import GateConfig, RepositoryConfig
+
+    (tmp_path / "gate").mkdir()
+    script = tmp_path / "gate" / "planter.py"
+    script.write_text(GATE_PLANTER)
+    ran = tmp_path / "gate" / "ran"
+    gate = GateConfig(name="planter", run=(sys.executable, str(script), str(ran)))
+    vault.config = dataclasses.replace(vault.config, repositories=(RepositoryConfig(name=REPO, gates=(gate,)),))
+    before = (vault.checkout / ".git" / "config").read_bytes()
+    ctx = vault.ctx(AGENTOPS_SANDBOX=sandbox, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path / "gate"))
+    try:
+        result: object = testcmd.run(testcmd.TestOptions(repo=REPO, path=str(vault.checkout), report=False), ctx)
+    except WorkFailed as exc:
+        result = exc
+    (vault.checkout / "mine.md").write_text("mine\n")
+    for args in (("status",), ("add", "mine.md"), ("commit", "-q", "-m", "mine")):
+        assert _human_git(vault.checkout, *args).returncode == 0
+    assert not list(ran.parent.glob("ran-gate")), "the human's git ran what a gate planted"
+    assert (vault.checkout / ".git" / "config").read_bytes() == before
+    if sandbox == "process":
+        assert isinstance(result, WorkFailed) and "hooks/pre-commit added" in result.message, result
