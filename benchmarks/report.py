@@ -1,12 +1,17 @@
-"""Benchmark: `agentops report` over 100,000 log events and 10,000 cached PRs.
+"""Benchmark: `agentops report` over 100,000 log events and 10,000 cached PRs, and its peak
+memory over 1,000,000 events.
 
-Goal: under 1.5 s wall time and under 200 MiB peak memory. Prints the figures (no asserts).
+Goals: under 1.5 s wall time (in-process) at 100k events; at most 100 MiB peak RSS of the whole
+CLI (`agentops report --offline --json`, interpreter and imports included) at 1M events.
+Prints the figures (no asserts).
 
-    /work/venv/bin/python benchmarks/report.py [--events 100000] [--prs 10000]
+    python -m benchmarks.report [--events 100000] [--prs 10000] [--million 1000000]
 
-The state is generated first (not timed); the report then runs in a fresh child process so
-its peak RSS is the report's own (interpreter and imports included). A second child measures
-the peak of Python allocations with tracemalloc (slower, so not used for the time).
+The state is generated first (not timed), 90 days of history ending today (UTC midnight), so
+the CLI on the real clock reports over it: the default 30-day window, its previous window and
+8 trend weeks. The in-process report runs in a fresh child process; the whole CLI runs as a
+user runs it, its peak RSS read with getrusage(RUSAGE_CHILDREN) in a wrapper process of its own.
+A tracemalloc child measures the peak of Python allocations (slower, so not used for the time).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+NOW = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 SPAN_DAYS = 90
 
 
@@ -56,9 +61,11 @@ def generate(root: Path, events: int, prs: int) -> None:
     with open(logs / "incidents.jsonl", "w", encoding="utf-8") as fh:
         for i in range(n_incident):
             t = at(i, n_incident)
-            ident = f"o/r{i % 5}#{i // 3}"  # three events per incident: opened, updated, resolved
+            # Three events per incident: opened, updated, resolved. (The repository once came from
+            # i % 5, which gave each event its own incident: two thirds of them never resolved.)
+            ident = f"o/r{i // 3 % 5}#{i // 3}"
             ev = ["opened", "updated", "resolved"][i % 3]
-            fh.write(json.dumps({"id": ident, "event": ev, "repo": f"o/r{i % 5}", "environment": "production",
+            fh.write(json.dumps({"id": ident, "event": ev, "repo": f"o/r{i // 3 % 5}", "environment": "production",
                                  "issue": i // 3, "sha": None, "deploy_id": f"d{i * 2}", "severity": "high",
                                  "opened_at": _iso(t), "resolved_at": _iso(t + dt.timedelta(hours=2)) if ev == "resolved"
                                  else None, "ts": _iso(t)}) + "\n")
@@ -103,7 +110,7 @@ from agentops.settings import Config, BudgetConfig
 from agentops.context import Context
 from agentops.output import Output
 from agentops.state.store import Store
-now = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+now = dt.datetime.fromisoformat(sys.argv[3])
 store = Store(Path(sys.argv[1]), writer="bench", clock=lambda: now)
 ctx = Context(env={}, cwd=Path(sys.argv[1]), output=Output(out=io.StringIO(), err=io.StringIO(), env={}),
               clock=lambda: now, config_override=Config(budget=BudgetConfig(monthly_usd=500.0)), store_override=store)
@@ -124,22 +131,32 @@ print(json.dumps({"wall_s": wall, "cpu_s": cpu, "floor_s": floor, "floor_cpu_s":
 
 
 def measure(root: Path, mode: str) -> dict[str, object]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), mode],
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), mode, NOW.isoformat()],
                          check=True, capture_output=True, text=True)
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def whole_cli(root: Path) -> float:
-    """`agentops report` as a user runs it (interpreter start-up and imports included)."""
+# A wrapper whose only child is the CLI: its RUSAGE_CHILDREN peak is the CLI's own peak RSS.
+_WRAP = r"""
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - t0
+print(json.dumps({"wall_s": wall, "peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def whole_cli(root: Path) -> tuple[float, float]:
+    """`agentops report` as a user runs it (interpreter start-up and imports included):
+    (wall seconds, peak RSS MiB)."""
     import os
-    import time
 
     env = {**os.environ, "AGENTOPS_STATE_DIR": str(root)}  # no agentops.yaml: the default configuration
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "agentops", "report", "--offline", "--since", "1500d", "--json"],
-                   cwd=root, env=env, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    res = subprocess.run([sys.executable, "-c", _WRAP, sys.executable, "-m", "agentops", "report", "--offline",
+                          "--since", "30d", "--json"], cwd=root, env=env, check=True, capture_output=True, text=True)
+    doc = json.loads(res.stdout.strip().splitlines()[-1])
+    return float(doc["wall_s"]), float(doc["peak_rss_mib"])
 
 
 def main() -> None:
@@ -158,33 +175,32 @@ def main() -> None:
         sizes = {p.name: p.stat().st_size for p in sorted(root.rglob("*.json*"))}
         timed = [measure(root, "time") for _ in range(runs)]
         traced = None if args.quick else measure(root, "trace")
-        cli_walls = [whole_cli(root) for _ in range(runs)]
+        cli = [whole_cli(root) for _ in range(runs)]
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "state"
         generate(big, args.million, args.prs)
-        million = measure(big, "time")
+        cli_million = whole_cli(big)
 
     def med(key: str) -> float:
         return statistics.median(float(r[key]) for r in timed)  # type: ignore[arg-type]
 
-    print(f"report benchmark: {args.events:,} log events, {args.prs:,} cached PRs")
+    print(f"report benchmark: {args.events:,} log events, {args.prs:,} cached PRs, 90 days to {NOW:%Y-%m-%d}")
     print(f"  state files: {', '.join(f'{k} {v / 2**20:.1f} MiB' for k, v in sizes.items())}")
     walls = ", ".join(f"{float(r['wall_s']):.3f}" for r in timed)  # type: ignore[arg-type]
-    print(f"  wall time   : {med('wall_s'):.3f} s (median of {runs}; runs: {walls})   goal < 1.5 s")
+    print(f"  wall time   : {med('wall_s'):.3f} s (in-process, median of {runs}; runs: {walls})   goal < 1.5 s")
     print(f"  CPU time    : {med('cpu_s'):.3f} s (median; less sensitive to a busy machine)")
-    print(f"  whole CLI   : {statistics.median(cli_walls):.3f} s wall (agentops report --offline --json, "
-          f"median of {runs})")
+    print(f"  whole CLI   : {statistics.median(w for w, _ in cli):.3f} s wall (agentops report --offline --since 30d "
+          f"--json, median of {runs})")
     print(f"  store floor : {med('floor_s'):.3f} s wall, {med('floor_cpu_s'):.3f} s CPU just to read "
           f"the four logs and the PR cache through the Store API")
-    print(f"  peak RSS    : {max(float(r['peak_rss_mib']) for r in timed):.1f} MiB "  # type: ignore[arg-type]
-          f"(whole process, interpreter included)   goal < 200 MiB")
+    print(f"  peak RSS    : {max(r for _, r in cli):.1f} MiB (whole CLI, interpreter and imports included; "
+          f"in-process child {max(float(r['peak_rss_mib']) for r in timed):.1f} MiB)")  # type: ignore[arg-type]
     if traced is not None:
         print(f"  peak Python allocations (tracemalloc): {float(traced['peak_python_mib']):.1f} MiB")  # type: ignore[arg-type]
     print(f"  environments: {timed[0]['environments']}, markdown {timed[0]['markdown_chars']} chars")
-    print(f"report over {args.million:,} events: wall {float(million['wall_s']):.2f} s, "  # type: ignore[arg-type]
-          f"{'1M' if args.million == 1_000_000 else f'{args.million:,}'} events: peak RSS "
-          f"{float(million['peak_rss_mib']):.1f} MiB  (goal <= 100 MiB)")  # type: ignore[arg-type]
-
+    label = "1M" if args.million == 1_000_000 else f"{args.million:,}"
+    print(f"report over {args.million:,} events (whole CLI): wall {cli_million[0]:.2f} s, "
+          f"{label} events: peak RSS {cli_million[1]:.1f} MiB  (goal <= 100 MiB)")
 
 if __name__ == "__main__":
     main()

@@ -22,16 +22,8 @@ from agentops.domain.agent_metrics import (
     pr_fact_from_record,
 )
 from agentops.domain.backlog import TaskProgress
-from agentops.domain.dora import (
-    Deployment,
-    IncidentFolder,
-    Window,
-    compute_dora,
-    dora_trend,
-    environments,
-    parse_deployment,
-    parse_since,
-)
+from agentops.domain.dora import Window, compute_dora, dora_trend, parse_since
+from agentops.domain.dora_stream import DoraStream
 from agentops.domain.markers import find_marker, make_marker
 from agentops.domain.report_render import EnvironmentReport, FullReport, render_markdown
 from agentops.domain.review_metrics import PipelineMetrics, pipeline_metrics
@@ -134,17 +126,18 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
     if scope is None:
         in_scope = _everything  # no per-event test on the hot path
 
-    deploys: dict[str, Deployment] = {}
-    for e in store.read_log(docs.DEPLOYMENTS):
-        if in_scope(e):
-            d = parse_deployment(e)
-            if d is not None:
-                deploys[d.id] = d  # a re-recorded deploy replaces the earlier record
-    folder = IncidentFolder()
+    # DORA streams the logs and keeps only what the windows and trend weeks need (dora_stream).
+    dora = DoraStream(window, options.weeks)
     for e in store.read_log(docs.INCIDENTS):
         if in_scope(e):
-            folder.add(e)
-    incidents = folder.result()
+            dora.add_incident(e)
+    for e in store.read_log(docs.DEPLOYMENTS):
+        if in_scope(e):
+            dora.add_deployment(e)
+    if dora.needs_history:
+        for e in store.read_log(docs.DEPLOYMENTS):
+            if in_scope(e):
+                dora.history(e)
 
     repos = _sync_repos(options, ctx)
     syncs: list[PrSync] = []
@@ -152,14 +145,19 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
         syncs = [PrSync(r, "skipped", reason="offline") for r in repos]
     else:
         syncs = [_sync_prs(ctx, r, now) for r in repos]
-    metrics = store.records(docs.PULLS)
-    facts = [f for k, v in metrics.items() if k.startswith("pr:") and (f := pr_fact_from_record(v)) is not None
-             and (scope is None or f.repo.lower() == scope)]
+    builder = AgentMetricsBuilder(window, weeks=options.weeks, budget_monthly_usd=cfg.budget.monthly_usd)
+    # One pass over the PR cache (every PR ever): the builder keeps the facts the windows use.
+    have_cache = False
+    for k, v in store.scan(docs.PULLS):
+        if k.startswith("sync:"):
+            have_cache = True
+        elif k.startswith("pr:") and (f := pr_fact_from_record(v)) is not None and (
+                scope is None or f.repo.lower() == scope):
+            have_cache = True
+            builder.add_pr(f)
     synced_now = any(s.status in ("synced", "not-modified") for s in syncs)
-    have_cache = any(k.startswith("sync:") for k in metrics) or bool(facts)
     pr_source = "github" if synced_now else ("cache" if have_cache else "none")
 
-    builder = AgentMetricsBuilder(window, weeks=options.weeks, budget_monthly_usd=cfg.budget.monthly_usd)
     seen_repos: set[str] = set(repos)
     for e in store.read_log(docs.AGENT_ACTIONS):
         if in_scope(e):
@@ -178,17 +176,11 @@ def run(options: ReportOptions, ctx: Context) -> ReportResult:
             continue
         for rec in store.records(name).values():
             builder.add_test_result(rec, with_outcome=with_outcome)
-    for f in facts:
-        builder.add_pr(f)
     agents = builder.result(pr_facts_available=pr_source != "none")
 
     env_names = [options.environment or cfg.report.environment] if (
-        options.environment or cfg.report.environment) else environments(deploys.values(), incidents.values())
-    all_deploys = list(deploys.values())
-    env_reports = tuple(
-        EnvironmentReport(compute_dora(all_deploys, incidents, window, env),
-                          dora_trend(all_deploys, incidents, window.end, options.weeks, env))
-        for env in env_names if env)
+        options.environment or cfg.report.environment) else dora.environments()
+    env_reports = tuple(EnvironmentReport(dora.report(env), dora.trend(env)) for env in env_names if env)
     pipeline, backlog, backlogs = _pipeline(ctx, scope)
     report = FullReport(generated_at=now, window_start=window.start, window_end=window.end,
                         window_days=round(window.days, 4), repos=(options.repo,) if options.repo else (),

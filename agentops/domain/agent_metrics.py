@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -205,6 +206,12 @@ def _task(e: Mapping[str, Any], seq: int) -> _TaskKey:
     return (intern(str(e.get("repo") or "")), issue if issue is not None else f"#event{seq}")
 
 
+def _h(*parts: Any) -> int:
+    """A task (or agent+task) as a hash: the sets below are only asked for membership and size,
+    and a million events name ~100k tasks (an int costs a third of a key tuple)."""
+    return hash(parts)
+
+
 def _num(v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
@@ -234,19 +241,26 @@ class AgentMetricsBuilder:
     budget_monthly_usd: float | None = None
     _seq: int = 0
     _claimed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    _done: dict[str, set[_TaskKey]] = field(default_factory=lambda: defaultdict(set))
-    _failed: dict[str, set[_TaskKey]] = field(default_factory=lambda: defaultdict(set))
-    _nh: dict[str, set[_TaskKey]] = field(default_factory=lambda: defaultdict(set))
-    _nh_ever: set[_TaskKey] = field(default_factory=set)
-    _done_any: set[tuple[str, _TaskKey]] = field(default_factory=set)
-    _leases: dict[tuple[str, _TaskKey], dt.datetime] = field(default_factory=dict)
+    _done: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    _failed: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    _nh: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Task sets hold hashes (_h), not keys: a million events name ~100k tasks, and only membership
+    # and sizes are asked (a 64-bit collision is as likely as none).
+    # Whole-history facts as flat arrays (8-9 bytes an event), resolved in result(): tasks that
+    # ever needed a human; each completion's agent+task and trend week (-1: none).
+    _nh_ever: array[int] = field(default_factory=lambda: array("q"))
+    _done_key: array[int] = field(default_factory=lambda: array("q"))
+    _done_week: array[int] = field(default_factory=lambda: array("b"))
+    _leases: dict[int, tuple[str, dt.datetime]] = field(default_factory=dict)  # agent+task -> (agent, since)
     _leased_s: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _pr_agent: dict[tuple[str, int], str] = field(default_factory=dict)
     _rounds: dict[tuple[str, int], int] = field(default_factory=dict)
-    _tests: list[tuple[dt.datetime, bool]] = field(default_factory=list)
+    # builds (test outcomes) counted as they come: [builds, passed] in the window and per trend week
+    _tests_in: list[int] = field(default_factory=lambda: [0, 0])
+    _tests_week: list[list[int]] = field(default_factory=list)
+    _any_tests: bool = False
     _coverage: list[tuple[dt.datetime, float]] = field(default_factory=list)
     _base_coverage: list[tuple[dt.datetime, float]] = field(default_factory=list)
-    _completed_at: list[dt.datetime] = field(default_factory=list)
     _spend: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _runs: int = 0
     _runs_nocost: int = 0
@@ -262,6 +276,7 @@ class AgentMetricsBuilder:
     def __post_init__(self) -> None:
         self._weeks = weekly_windows(self.window.end, self.weeks)
         self._cost_week = [0.0] * self.weeks
+        self._tests_week = [[0, 0] for _ in range(self.weeks)]
         end = self.window.end
         self._month_start = dt.datetime(end.year, end.month, 1, tzinfo=dt.UTC)
 
@@ -283,26 +298,26 @@ class AgentMetricsBuilder:
         agent = intern(str(e.get("agent") or "unknown"))
         raw_details = e.get("details")
         details: Mapping[str, Any] = raw_details if isinstance(raw_details, Mapping) else {}
-        task = _task(e, self._seq)
+        key = _task(e, self._seq)
+        task = _h(*key)
         inside = self.window.contains(ts)
         if action == "claim":
             if e.get("result", "ok") != "ok":
                 return
             self._seen_agents.add(agent)
-            self._leases.setdefault((agent, task), ts)
+            self._leases.setdefault(_h(agent, task), (agent, ts))
             if inside:
                 self._claimed[agent] += 1
             return
         reason = details.get("reason")
         if action in ("release", "lease-expired", "task-completed", "task-failed"):
-            start = self._leases.pop((agent, task), None)
-            if start is not None:
-                self._lease(agent, start, ts)
+            held = self._leases.pop(_h(agent, task), None)
+            if held is not None:
+                self._lease(agent, held[1], ts)
         if action == "task-completed" or (action == "release" and reason == "completed"):
-            if (agent, task) not in self._done_any:
-                self._done_any.add((agent, task))
-                if self._week_index(ts) is not None:
-                    self._completed_at.append(ts)
+            week = self._week_index(ts)
+            self._done_key.append(_h(agent, task))
+            self._done_week.append(-1 if week is None else week)
             if inside:
                 self._seen_agents.add(agent)
                 self._done[agent].add(task)
@@ -311,25 +326,49 @@ class AgentMetricsBuilder:
                 self._seen_agents.add(agent)
                 self._failed[agent].add(task)
         elif action == "needs-human":
-            self._nh_ever.add(task)
+            self._nh_ever.append(task)
             if inside:
                 self._seen_agents.add(agent)
                 self._nh[agent].add(task)
         elif action in ("pr-opened", "pr-updated"):
             pr = details.get("pr")
             if isinstance(pr, int):
-                self._pr_agent.setdefault((task[0], pr), agent)
+                self._pr_agent.setdefault((key[0], pr), agent)
         elif action == "remediation":
             pr = details.get("pr")
             rnd = details.get("round")
             if isinstance(pr, int):
-                key = (task[0], pr)
-                self._pr_agent.setdefault(key, agent)
-                self._rounds[key] = max(self._rounds.get(key, 0), rnd if isinstance(rnd, int) else 1)
+                pr_key = (key[0], pr)
+                self._pr_agent.setdefault(pr_key, agent)
+                self._rounds[pr_key] = max(self._rounds.get(pr_key, 0), rnd if isinstance(rnd, int) else 1)
         elif action == "test":
             result = str(e.get("result") or "").lower()
             if result in _PASS or result in _FAIL:
-                self._tests.append((ts, result in _PASS))
+                self._build(ts, result in _PASS)
+
+    def _completions_by_week(self) -> list[int]:
+        """Tasks completed per trend week, each agent+task counted at its first completion only."""
+        counts = [0] * self.weeks
+        # The keys completed in a trend week; the first completion met of each (in log order)
+        # decides, and takes the key out (one shrinking set: no second set of everything seen).
+        undecided = {k for k, wk in zip(self._done_key, self._done_week, strict=True) if wk >= 0}
+        for k, wk in zip(self._done_key, self._done_week, strict=True):
+            if k in undecided:
+                undecided.discard(k)
+                if wk >= 0:
+                    counts[wk] += 1
+        return counts
+
+    def _build(self, ts: dt.datetime, ok: bool) -> None:
+        """One build outcome, counted where the report shows it (window, trend week)."""
+        self._any_tests = True
+        if self.window.contains(ts):
+            self._tests_in[0] += 1
+            self._tests_in[1] += ok
+        week = self._week_index(ts)
+        if week is not None:
+            self._tests_week[week][0] += 1
+            self._tests_week[week][1] += ok
 
     def _lease(self, agent: str, start: dt.datetime, end: dt.datetime) -> None:
         lo = max(start, self.window.start)
@@ -399,20 +438,26 @@ class AgentMetricsBuilder:
                             outcome = v in _PASS
                             break
                 if outcome is not None:
-                    self._tests.append((t, outcome))
+                    self._build(t, outcome)
 
     @property
     def has_test_events(self) -> bool:
-        return bool(self._tests)
+        return self._any_tests
 
     # -- PR facts ---------------------------------------------------------------------------------
     def add_pr(self, fact: PrFact) -> None:
-        self._prs.append(fact)
+        """Kept only when the report can use it (opened, closed or first reviewed in the window,
+        merged in a trend week): the PR cache holds every PR ever."""
+        w = self.window
+        if (w.contains(fact.created_at) or w.contains(fact.merged_at or fact.closed_at)
+                or w.contains(fact.first_human_review_at)
+                or (fact.merged_at is not None and self._week_index(fact.merged_at) is not None)):
+            self._prs.append(fact)
 
     # -- result -------------------------------------------------------------------------------------
     def result(self, *, pr_facts_available: bool = True) -> AgentReport:
         w = self.window
-        for (agent, _task_key), start in self._leases.items():
+        for agent, start in self._leases.values():
             self._lease(agent, start, w.end)
         self._leases.clear()
 
@@ -453,14 +498,17 @@ class AgentMetricsBuilder:
                 assert p.first_human_review_at is not None
                 review_h.append(max(0.0, (p.first_human_review_at - p.created_at).total_seconds() / 3600))
 
+        # Needed a human at any time, among the tasks that completed in the window.
+        done_here = set().union(*self._done.values()) if self._done else set()
+        nh_ever = {t for t in self._nh_ever if t in done_here}
         rows = []
         total_done = total_failed = total_nh = 0
-        all_done: set[_TaskKey] = set()
-        all_outcomes: set[_TaskKey] = set()
+        all_done: set[int] = set()
+        all_outcomes: set[int] = set()
         for agent in sorted(self._seen_agents | set(self._spend) | set(merged_by_agent)):
             done, failed, nh = self._done.get(agent, set()), self._failed.get(agent, set()), self._nh.get(agent, set())
             outcomes = done | failed | nh
-            autonomous = len(done - self._nh_ever)
+            autonomous = len(done - nh_ever)
             all_done |= done
             all_outcomes |= outcomes
             total_done += len(done)
@@ -481,7 +529,7 @@ class AgentMetricsBuilder:
         agents = AgentSummary(
             agents=tuple(rows), claimed=sum(self._claimed.values()), completed=total_done, failed=total_failed,
             needs_human=total_nh,
-            autonomous_completion_rate=len(all_done - self._nh_ever) / len(all_outcomes) if all_outcomes else None,
+            autonomous_completion_rate=len(all_done - nh_ever) / len(all_outcomes) if all_outcomes else None,
             prs_opened=opened if pr_ok else None, prs_merged=merged if pr_ok else None,
             prs_closed_unmerged=closed_unmerged if pr_ok else None,
             pr_merge_rate=merged / closed if closed else None,
@@ -492,13 +540,13 @@ class AgentMetricsBuilder:
             remediation_rounds_max=max(rounds) if rounds else None,
         )
 
-        in_tests = [ok for t, ok in self._tests if w.contains(t)]
+        builds, passed = self._tests_in
         cov_sorted = sorted(self._base_coverage or self._coverage, key=lambda x: x[0])
         cov_in = [c for t, c in cov_sorted if w.contains(t)]
         cov_before = [c for t, c in cov_sorted if t < w.start]
         latest = cov_in[-1] if cov_in else None
         delivery = DeliverySummary(
-            builds=len(in_tests), build_success_rate=sum(in_tests) / len(in_tests) if in_tests else None,
+            builds=builds, build_success_rate=passed / builds if builds else None,
             coverage_latest=latest,
             coverage_change=latest - cov_before[-1] if latest is not None and cov_before else None,
         )
@@ -518,18 +566,13 @@ class AgentMetricsBuilder:
             estimated_runs=int(self._estimated[2]),
         )
 
-        completed_week = [0] * self.weeks
-        for t in self._completed_at:
-            wk = self._week_index(t)
-            if wk is not None:
-                completed_week[wk] += 1
+        completed_week = self._completions_by_week()
         cov_week: list[float | None] = []
         build_week: list[float | None] = []
-        for win in self._weeks:
+        for win, (n, ok) in zip(self._weeks, self._tests_week, strict=True):
             cs = [c for t, c in cov_sorted if win.contains(t)]
             cov_week.append(cs[-1] if cs else None)
-            bs = [ok for t, ok in self._tests if win.contains(t)]
-            build_week.append(sum(bs) / len(bs) if bs else None)
+            build_week.append(ok / n if n else None)
         trend = AgentTrend(
             week_starts=tuple(x.start for x in self._weeks), completed=tuple(completed_week),
             prs_merged=tuple(merged_week) if pr_ok else None, spend_usd=tuple(round(c, 6) for c in self._cost_week),

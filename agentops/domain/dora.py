@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
@@ -238,7 +238,7 @@ class Incident:
         return max(0.0, (self.resolved_at - self.opened_at).total_seconds() / 3600)
 
 
-@dataclass
+@dataclass(slots=True)
 class _IncidentAcc:
     repo: str = ""
     environment: str | None = None
@@ -276,9 +276,20 @@ class IncidentFolder:
         elif d.get("event") == "opened" and acc.resolved_at is not None:
             acc.resolved_at = None  # re-opened after a resolution
 
-    def result(self) -> dict[str, Incident]:
-        return {k: Incident(k, a.repo, a.environment, a.deploy_id, a.opened_at, a.resolved_at)
-                for k, a in self._acc.items()}
+    def environments(self) -> set[str]:
+        return {a.environment for a in self._acc.values() if a.environment}
+
+    def deploy_ids(self) -> set[str]:
+        return {a.deploy_id for a in self._acc.values() if a.deploy_id is not None}
+
+    def result(self, keep: Callable[[Incident], bool] | None = None) -> dict[str, Incident]:
+        """One Incident per id; `keep`: only those a report can use (a long history holds many)."""
+        out: dict[str, Incident] = {}
+        for k, a in self._acc.items():
+            i = Incident(k, a.repo, a.environment, a.deploy_id, a.opened_at, a.resolved_at)
+            if keep is None or keep(i):
+                out[k] = i
+        return out
 
 
 def fold_incidents(events: Iterable[Mapping[str, Any]]) -> dict[str, Incident]:
@@ -333,9 +344,10 @@ class LeadSample:
     hours: float
 
 
-def first_shipments(deploys: Sequence[Deployment]) -> list[LeadSample]:
-    """Lead-time samples: each commit's first successful shipping (deploys in one environment)."""
-    seen: set[str] = set()
+def first_shipments(deploys: Sequence[Deployment], shipped_before: Collection[str] = ()) -> list[LeadSample]:
+    """Lead-time samples: each commit's first successful shipping (deploys in one environment).
+    `shipped_before`: commits an earlier deploy, not in `deploys`, already shipped (no sample)."""
+    seen: set[str] = set(shipped_before)
     out: list[LeadSample] = []
     for d in sorted(deploys, key=lambda x: x.finished_at):
         if d.status != "succeeded":
@@ -350,16 +362,29 @@ def first_shipments(deploys: Sequence[Deployment]) -> list[LeadSample]:
 
 
 def snapshot(deploys: Sequence[Deployment], leads: Sequence[LeadSample], incidents: Iterable[Incident],
-             incident_deploys: frozenset[str], window: Window) -> DoraSnapshot:
-    """`deploys` of one environment (whole history), `leads` from first_shipments of the same."""
-    has_history = any(d.finished_at < window.end for d in deploys)
+             incident_deploys: frozenset[str], window: Window, first_deploy: dt.datetime | None = None) -> DoraSnapshot:
+    """`deploys` of one environment (whole history, or at least every one in `window`), `leads`
+    from first_shipments of the same; `first_deploy`: when the environment first deployed, when
+    `deploys` leaves older ones out."""
+    has_history = any(d.finished_at < window.end for d in deploys) or (
+        first_deploy is not None and first_deploy < window.end)
     in_window = [d for d in deploys if window.contains(d.finished_at)]
-    n = len(in_window) if has_history else None
-    per_day = n / window.days if n is not None and window.days > 0 else None
-    failed = sum(1 for d in in_window if d.failed or d.id in incident_deploys) if in_window else None
-    cfr = failed / len(in_window) if failed is not None and in_window else None
+    failed = sum(1 for d in in_window if d.failed or d.id in incident_deploys)
     lead = [s.hours for s in leads if window.contains(s.shipped_at)]
-    restore = [h for i in incidents if window.contains(i.resolved_at) and (h := i.restore_hours) is not None]
+    return snapshot_of(window, has_history, len(in_window), failed, lead, restore_hours(incidents, window))
+
+
+def restore_hours(incidents: Iterable[Incident], window: Window) -> list[float]:
+    return [h for i in incidents if window.contains(i.resolved_at) and (h := i.restore_hours) is not None]
+
+
+def snapshot_of(window: Window, has_history: bool, n_in_window: int, failed_in_window: int, lead: Sequence[float],
+                restore: Sequence[float]) -> DoraSnapshot:
+    """The snapshot from counts and samples (shared by the in-memory and the streaming paths)."""
+    n = n_in_window if has_history else None
+    per_day = n / window.days if n is not None and window.days > 0 else None
+    failed = failed_in_window if n_in_window else None
+    cfr = failed / n_in_window if failed is not None and n_in_window else None
     lead_med = median(lead)
     restore_med = median(restore)
     return DoraSnapshot(
@@ -379,16 +404,22 @@ def environments(deploys: Iterable[Deployment], incidents: Iterable[Incident]) -
 
 
 def compute_dora(deploys: Sequence[Deployment], incidents: Mapping[str, Incident], window: Window,
-                 environment: str) -> DoraReport:
-    """DORA for one environment: this window, the previous one of equal length, and the change."""
+                 environment: str, *, shipped_before: Collection[str] = (), first_deploy: dt.datetime | None = None,
+                 deploy_env: Mapping[str, str] | None = None) -> DoraReport:
+    """DORA for one environment: this window, the previous one of equal length, and the change.
+
+    `deploys` is the whole history, or (streaming, see dora_stream) every deploy from the previous
+    window on, with what the older ones leave: `shipped_before` (commits they shipped),
+    `first_deploy` (the environment's first deploy) and `deploy_env` (deploy id -> environment of
+    the deploys incidents without an environment name)."""
     env_deploys = sorted((d for d in deploys if d.environment == environment), key=lambda d: d.finished_at)
-    deploy_ids = {d.id for d in env_deploys}
+    deploy_ids = {d.id for d in env_deploys} | {k for k, v in (deploy_env or {}).items() if v == environment}
     env_incidents = [i for i in incidents.values()
                      if i.environment == environment or (i.environment is None and i.deploy_id in deploy_ids)]
     incident_deploys = frozenset(i.deploy_id for i in incidents.values() if i.deploy_id is not None)
-    leads = first_shipments(env_deploys)
-    cur = snapshot(env_deploys, leads, env_incidents, incident_deploys, window)
-    prev = snapshot(env_deploys, leads, env_incidents, incident_deploys, window.previous())
+    leads = first_shipments(env_deploys, shipped_before)
+    cur = snapshot(env_deploys, leads, env_incidents, incident_deploys, window, first_deploy)
+    prev = snapshot(env_deploys, leads, env_incidents, incident_deploys, window.previous(), first_deploy)
     changes = {name: change(getattr(cur, name), getattr(prev, name)) for name in _CHANGED}
     open_ids = tuple(sorted(i.id for i in env_incidents
                             if i.resolved_at is None and (i.opened_at is None or i.opened_at < window.end)))
@@ -412,10 +443,12 @@ class DoraTrend:
 
 
 def dora_trend(deploys: Sequence[Deployment], incidents: Mapping[str, Incident], end: dt.datetime,
-               weeks: int, environment: str) -> DoraTrend:
+               weeks: int, environment: str, *, shipped_before: Collection[str] = ()) -> DoraTrend:
+    """`deploys`: the whole history, or every deploy of the `weeks` and the commits older ones
+    shipped (`shipped_before`), as for compute_dora."""
     env_deploys = [d for d in deploys if d.environment == environment]
     incident_deploys = frozenset(i.deploy_id for i in incidents.values() if i.deploy_id is not None)
-    leads = first_shipments(env_deploys)
+    leads = first_shipments(env_deploys, shipped_before)
     counts: list[int] = []
     lead_meds: list[float | None] = []
     cfrs: list[float | None] = []

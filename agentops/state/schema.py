@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from agentops.errors import StateError
@@ -147,6 +148,34 @@ def decode(text: str, *, where: str, kind: str | None) -> tuple[str, Records]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def iter_lines(path: Path, kind: str) -> Iterator[tuple[str, Record]]:
+    """The records of a document file in the current layout (as `encode` writes it), one line at
+    a time, in key order. ValueError at the first line that does not fit that layout exactly
+    (an older layout, a hand edit, damage): the caller then reads the whole document."""
+    head = f'{{"schema_version":{current_version(kind)},"kind":{_dumps(kind)},"records":{{'
+    with open(path, "rb") as fh:
+        first = fh.readline().decode("utf-8").rstrip("\n")
+        if first == head + "}}":
+            return
+        if first != head:
+            raise ValueError("not the current layout")
+        previous: str | None = None
+        for raw in fh:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line == "}}":
+                return
+            one = json.loads("{" + line.removesuffix(",") + "}")
+            if not isinstance(one, dict) or len(one) != 1:
+                raise ValueError("not one record per line")
+            ((key, rec),) = one.items()
+            if previous is not None and key <= previous:
+                raise ValueError("records out of order")
+            validate_record(key, rec)
+            previous = key
+            yield key, rec
+        raise ValueError("no closing line")
 
 
 def encode(kind: str, records: Mapping[str, Record]) -> bytes:

@@ -225,6 +225,37 @@ class Store:
     def records(self, doc: str) -> dict[str, dict[str, Any]]:
         return {k: json_copy(r["data"]) for k, r in sorted(self._current(doc).items()) if not r.get("deleted")}
 
+    def scan(self, doc: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, data) of each live record once, in key order (a hand-edited file may differ),
+        for one read-only pass over a large document: the current layout is read a line at a
+        time, nothing is copied and no parse is kept for later reads (callers must not change
+        what they get)."""
+        pending = self._pending.get(doc)
+        path = self.path(doc)
+        cached = self._parsed.get(path)
+        if pending is not None or (cached is not None and cached[0] == _signature(path)):
+            records = self._current(doc)
+        else:
+            yielded: set[str] = set()
+            try:
+                # The current layout holds one record per line: read it a line at a time.
+                for key, rec in schema.iter_lines(path, doc):
+                    if not rec.get("deleted"):
+                        yielded.add(key)
+                        yield key, rec["data"]
+                return
+            except FileNotFoundError:
+                return
+            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+                pass  # another layout (or damage): the whole-document reader migrates or names the problem
+            records = self._read(doc)
+            self._parsed.pop(path, None)
+            records = {k: r for k, r in records.items() if k not in yielded}
+        for key in sorted(records):
+            rec = records[key]
+            if not rec.get("deleted"):
+                yield key, rec["data"]
+
     def update(self, doc: str, fn: Callable[[Document], T]) -> T:
         if doc in self._batched:
             pending = self._pending.get(doc)
