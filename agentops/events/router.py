@@ -20,7 +20,14 @@ from agentops.orchestrator.dispatch import Dispatched, dispatch_one, dispatch_re
 from agentops.orchestrator.mergeability import settled_pull, unknown_message
 from agentops.orchestrator.mirror import reflect
 from agentops.orchestrator.pipeline import stage_agent, trusted_choice
-from agentops.orchestrator.pr_record import agent_verdict, log_round, note_override
+from agentops.orchestrator.pr_record import (
+    agent_verdict,
+    clear_mergeable_unknown,
+    log_round,
+    note_mergeable_unknown,
+    note_override,
+    unknown_mergeability,
+)
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.release import release_claim
 from agentops.orchestrator.sync import sync_repo, target_repos
@@ -140,22 +147,49 @@ class Router:
                 pr = settled_pull(self.ctx, repo, listed.number)
             except NotFound:
                 continue
-            if pr.mergeable is None and pr.state == "open":
-                notes.append(unknown_message(pr) + " (no conflict round; the next push or merge looks again)")
-                log_action(self.ctx, agent=None, repo=repo, issue=lifecycle.task_of_pull(pr), action="mergeable-unknown",
-                           result="ignored", details={"pr": pr.number, "base": pr.base_sha, "head": pr.head_sha})
-                continue
-            if pr.mergeable is not False:
-                continue
-            # One round per PR head: the base moving again before the round ran changes nothing,
-            # the agent merges whatever the base is when it runs.
-            got = self._remediate(ev, rule, repo, pr, "resolve-conflicts", trigger=f"base:{pr.base_sha}")
-            extra.extend(got.dispatched)
-            notes.append(got.message)
+            got = self._conflict_round(ev, rule, repo, pr)
+            if got is not None:
+                extra.extend(got.dispatched)
+                notes.append(got.message)
         if not notes:
             return settled
         return RouteResult(settled.event, settled.action, settled.handler, "; ".join([settled.message, *notes]),
                            repo, settled.dispatched + tuple(extra), settled.changes)
+
+    def _conflict_round(self, ev: Event, rule: Rule, repo: str, pr: PullRequest) -> RouteResult | None:
+        """One conflicts round for a settled PR that does not merge; None when there is nothing to
+        say. A PR GitHub still has not worked out is recorded on its `pr-N` record, so the
+        scheduled tick looks again (no push or merge may come for days)."""
+        if pr.mergeable is None and pr.state == "open":
+            note_mergeable_unknown(self.ctx, repo, pr.number, base=pr.base_sha, head=pr.head_sha)
+            log_action(self.ctx, agent=None, repo=repo, issue=lifecycle.task_of_pull(pr), action="mergeable-unknown",
+                       result="ignored", details={"pr": pr.number, "base": pr.base_sha, "head": pr.head_sha})
+            return RouteResult(ev.name, ev.action, rule.handler, unknown_message(pr)
+                               + " (no conflict round yet; the next tick, push or merge looks again)", repo)
+        clear_mergeable_unknown(self.ctx, repo, pr.number)
+        if pr.mergeable is not False:
+            return None
+        # One round per PR head: the base moving again before the round ran changes nothing, the
+        # agent merges whatever the base is when it runs. The key is the head, so a replayed event
+        # or tick never starts a second round for the same head (and base).
+        return self._remediate(ev, rule, repo, pr, "resolve-conflicts", trigger=f"base:{pr.base_sha}")
+
+    def _recheck_unknown(self, ev: Event, rule: Rule, repo: str) -> list[RouteResult]:
+        """The tick's second look at PRs whose `mergeable` was still null after the router's reads."""
+        out = []
+        for number in unknown_mergeability(self.ctx, repo):
+            try:
+                pr = settled_pull(self.ctx, repo, number)
+            except NotFound:
+                clear_mergeable_unknown(self.ctx, repo, number)
+                continue
+            if pr.state != "open" or pr.merged or lifecycle.task_of_pull(pr) is None:
+                clear_mergeable_unknown(self.ctx, repo, number)
+                continue
+            got = self._conflict_round(ev, rule, repo, pr)
+            if got is not None:
+                out.append(got)
+        return out
 
     def _override_on_merge(self, ev: Event, repo: str, pr: int) -> None:
         """A person merged a head the review agent asked changes on: an override of its verdict."""
@@ -397,6 +431,7 @@ class Router:
         if self.tick is not None:
             self.tick(repos)
         dispatched: list[Dispatched] = []
+        notes: list[str] = []
         for repo in repos:
             expired = expire_dispatches(self.ctx, evaluate(self.ctx, [repo]))
             tasks = evaluate(self.ctx, [repo])
@@ -404,7 +439,10 @@ class Router:
                 for key in expired:
                     reflect(self.ctx, key, tasks[key])
             dispatched.extend(dispatch_ready(self.ctx, repo, tasks).dispatched)
-        msg = "tick" + (f"; dispatched {', '.join(d.key for d in dispatched)}" if dispatched else "")
+            for got in self._recheck_unknown(ev, rule, repo):
+                dispatched.extend(got.dispatched)
+                notes.append(got.message)
+        msg = "; ".join(["tick", *notes] + ([f"dispatched {', '.join(d.key for d in dispatched)}"] if dispatched else []))
         return RouteResult(ev.name, ev.action, rule.handler, msg, ",".join(repos), tuple(dispatched))
 
     def _pull(self, repo: str, number: int) -> PullRequest | None:

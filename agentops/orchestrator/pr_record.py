@@ -77,3 +77,40 @@ def agent_verdict(ctx: Context, repo: str, pr: int, sha: str) -> str | None:
     rec = ctx.store.get(docs.progress(repo), f"pr-{pr}") or {}
     found = [v for v in rec.get("reviews") or () if isinstance(v, dict) and v.get("sha") == sha and v.get("verdict")]
     return str(found[-1]["verdict"]) if found else None
+
+
+def note_mergeable_unknown(ctx: Context, repo: str, pr: int, *, base: str, head: str) -> None:
+    """GitHub still had not worked out whether the PR merges after the bounded re-reads: the
+    scheduled tick looks again (`unknown_mergeability`), since no event may come for a while."""
+    def add(rec: dict[str, Any]) -> bool:
+        want = {"base": base, "head": head}
+        if rec.get("mergeable_unknown") == want:
+            return False
+        rec["mergeable_unknown"] = want
+        return True
+
+    _update(ctx, repo, pr, add)
+
+
+def clear_mergeable_unknown(ctx: Context, repo: str, pr: int) -> None:
+    """GitHub answered (or the PR closed): nothing left to look at. Set to None, not deleted, so
+    the field-by-field merge of two copies of the state cannot bring an old note back."""
+    def drop(rec: dict[str, Any]) -> bool:
+        if rec.get("mergeable_unknown") is None:
+            return False
+        rec["mergeable_unknown"] = None
+        return True
+
+    if (ctx.store.get(docs.progress(repo), f"pr-{pr}") or {}).get("mergeable_unknown") is not None:
+        _update(ctx, repo, pr, drop)
+
+
+def unknown_mergeability(ctx: Context, repo: str) -> list[int]:
+    """The PRs whose mergeability was last recorded unknown, lowest number first."""
+    out = []
+    for key, rec in ctx.store.records(docs.progress(repo)).items():
+        if key.startswith("pr-") and isinstance(rec, dict) and isinstance(rec.get("mergeable_unknown"), dict):
+            pr = rec.get("pr")
+            if isinstance(pr, int) and not isinstance(pr, bool):
+                out.append(pr)
+    return sorted(out)
