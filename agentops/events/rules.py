@@ -146,7 +146,8 @@ RULES: tuple[Rule, ...] = (
     Rule("workflow_run", ("completed",), "workflow-run-failed", "fix-ci",
          "on an agent PR's head: one --fix-ci round per head (bounded)"),
     Rule("schedule", (), "always", "tick",
-         "tick (expire leases and lost dispatches, re-queue, escalate), then dispatch ready tasks without a run"),
+         "tick (expire leases and lost dispatches, re-queue, escalate), then dispatch ready tasks without a run, "
+         "and read again the agent PRs whose `mergeable` was still null (a conflicts round if it is now `false`)"),
     Rule("workflow_dispatch", (), "always", "tick",
          "run by hand: the same as schedule"),
 )
