@@ -175,9 +175,11 @@ class Context:
     def trust(self) -> GitHubTrust:
         """GitHub-side trust answers (own identity, write access, label events), cached for this run."""
         if "trust" not in self._cache:
-            from agentops.github.trust import GitHubTrust
+            from agentops.github.trust import GitHubTrust, dispatcher_login
 
-            self._cache["trust"] = GitHubTrust(self.github, also=self.config.claims.identities)
+            dispatcher = dispatcher_login(self.env)
+            self._cache["trust"] = GitHubTrust(self.github, also=self.config.claims.identities,
+                                               marker_authors=(dispatcher,) if dispatcher else ())
         trust: GitHubTrust = self._cache["trust"]
         return trust
 

@@ -8,23 +8,50 @@ run from `Context.trust`.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from agentops.domain.approval import WRITE_PERMISSIONS, LabelEvent, latest_labeling
 from agentops.domain.markers import Authors, ForeignMarker, Marker, find_markers, foreign_markers, own_marker
-from agentops.errors import NotFound
+from agentops.errors import BadInput, NotFound
 from agentops.github.port import GitHubPort
 
 T = TypeVar("T")
 
+# agentops's own login as the dispatcher knew it, passed to the read-only jobs of the code workflow
+# (a workflow_dispatch input: set only by whoever may dispatch the workflow, i.e. write access).
+# Those jobs read GitHub with the job's token, as github-actions[bot], and could not otherwise tell
+# agentops's own markers from forgeries when AGENTOPS_TOKEN is a PAT or an App.
+DISPATCHER_LOGIN_ENV = "AGENTOPS_DISPATCHER_LOGIN"
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
+
+
+def is_login(text: str) -> bool:
+    return _LOGIN.fullmatch(text) is not None
+
+
+def dispatcher_login(env: Mapping[str, str]) -> str | None:
+    """The dispatcher's login from the environment (None when unset or empty). Anything that is
+    not a GitHub login is bad input: never widened, never guessed."""
+    raw = env.get(DISPATCHER_LOGIN_ENV, "").strip()
+    if not raw:
+        return None
+    if not is_login(raw):
+        raise BadInput(f"{DISPATCHER_LOGIN_ENV}: {raw[:60]!r} is not a GitHub login",
+                       hint="it is the `identity` input the dispatcher passes to the code workflow")
+    return raw
+
 
 class GitHubTrust:
-    def __init__(self, gh: GitHubPort, *, also: Iterable[str] = ()) -> None:
-        """`also`: further logins that are agentops (configured `claims.identities`)."""
+    def __init__(self, gh: GitHubPort, *, also: Iterable[str] = (), marker_authors: Iterable[str] = ()) -> None:
+        """`also`: further logins that are agentops (configured `claims.identities`).
+        `marker_authors`: logins whose objects' markers count as agentops's own, and nothing else
+        (not "us" for claims, events or steering): the dispatcher's login in a read-only job."""
         self._gh = gh
         self._also = tuple(also)
+        self._marker_authors = tuple(marker_authors)
         self._me: Authors | None = None
         self._permissions: dict[tuple[str, str], str] = {}
         self._events: dict[tuple[str, int], list[LabelEvent]] = {}
@@ -57,13 +84,17 @@ class GitHubTrust:
         """The marker of `kind` on an object only when agentops wrote the object."""
         if not any(m.matches(kind, **want) for m in find_markers(text)):
             return None  # nothing to judge: no identity look-up
-        return own_marker(text, author, self.me(), kind, **want)
+        return own_marker(text, author, self._marker_me(), kind, **want)
 
     def foreign(self, text: str | None, author: str | None, where: str) -> list[ForeignMarker]:
         """Markers on an object someone else wrote (to report; they are never honoured)."""
         if not find_markers(text):
             return []
-        return foreign_markers(text, author, self.me(), where)
+        return foreign_markers(text, author, self._marker_me(), where)
+
+    def _marker_me(self) -> Authors:
+        me = self.me()
+        return Authors(me.logins | Authors.of(self._marker_authors).logins) if self._marker_authors else me
 
     def wrote(self, author: str | None) -> bool:
         return self.me().wrote(author)

@@ -29,6 +29,7 @@ from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.domain.workorder import ANY_AGENT
 from agentops.errors import GitHubError, NotFound, RateLimited, Unavailable
+from agentops.github.trust import is_login
 from agentops.state import docs
 
 from .actions import log_action
@@ -222,6 +223,10 @@ def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent:
     inputs = {"issue": str(number), "agent": agent, "attempt": str(attempt), "mode": mode}
     if pr is not None:
         inputs["pr"] = str(pr)
+    if is_login(created.author):
+        # Our login as GitHub just showed it on our own marker: the run's read-only jobs read GitHub
+        # as github-actions[bot] and trust this login's markers (only markers) as agentops's.
+        inputs["identity"] = created.author
     sent = True
     try:
         ctx.github.dispatch_workflow(repo, ctx.config.dispatch.workflow, ref=ref, inputs=inputs)

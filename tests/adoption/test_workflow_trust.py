@@ -144,3 +144,30 @@ def test_the_agent_clis_come_from_the_committed_lockfile() -> None:
         if f == "agentops-code.yml":
             assert installs and all("npm ci --prefix .github/agentops/agent-clis" in r for r in installs), n
         assert not any(re.search(r"npm (install|i|add) ", r) for r in installs)
+
+
+DISPATCHER_LOGIN = "AGENTOPS_DISPATCHER_LOGIN"
+
+
+def test_the_dispatchers_login_reaches_only_the_read_only_agent_jobs_from_the_dispatch_input() -> None:
+    """agentops's login (trusted for markers in the job) comes only from the workflow_dispatch input
+    (set by whoever may dispatch: write access), never from an event payload or issue text, and
+    only jobs that can write nothing get it."""
+    readers = set()
+    for path in WORKFLOWS:
+        text = path.read_text()
+        doc = yaml.safe_load(text)
+        for name, job in doc["jobs"].items():
+            for where in [job, *job["steps"]]:
+                value = (where.get("env") or {}).get(DISPATCHER_LOGIN)
+                if value is None:
+                    continue
+                assert value == "${{ inputs.identity }}", (path.name, name)
+                assert not _writes(job), (path.name, name)
+                readers.add((path.name, name))
+        if DISPATCHER_LOGIN in text:
+            triggers = doc.get("on", doc.get(True))
+            assert set(triggers) == {"workflow_dispatch"}, path.name  # inputs exist only there
+            assert "identity" in triggers["workflow_dispatch"]["inputs"]
+    assert readers == {("agentops-code.yml", "agent"), ("agentops-code.yml", "review-agent"),
+                       ("agentops-code.yml", "round-agent")}

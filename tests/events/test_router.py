@@ -45,7 +45,8 @@ def test_task_event_syncs_and_dispatches_once(hub: Hub, action: str) -> None:
     assert r.handler == "sync" and [d.issue for d in r.dispatched] == [n]
     [d] = code_dispatches(hub)
     assert d["workflow"].endswith("agentops-code.yml") and d["ref"] == "main"
-    assert d["inputs"] == {"issue": str(n), "agent": "a2", "attempt": "1", "mode": "code"}
+    # identity: our own login as GitHub showed it on our dispatch marker (the read-only jobs trust its markers)
+    assert d["inputs"] == {"issue": str(n), "agent": "a2", "attempt": "1", "mode": "code", "identity": BOT}
     markers = [c for c in hub.gh.list_comments(REPO, n) if find_marker(c.body, "dispatch")]
     assert len(markers) == 1 and markers[0].author == BOT
     # GitHub redelivers; a second router (own state) sees the same event: still one run.
@@ -195,7 +196,8 @@ def test_change_request_starts_one_bounded_review_round(hub: Hub) -> None:
     r = hub.deliver("pull_request_review", _review(hub, pr, MAINTAINER))
     assert r.handler == "address-review" and [d.mode for d in r.dispatched] == ["address-review"]
     [d] = remediation_dispatches(hub, "address-review")
-    assert d["inputs"] == {"issue": str(n), "agent": "a1", "attempt": "1", "mode": "address-review", "pr": str(pr)}
+    assert d["inputs"] == {"issue": str(n), "agent": "a1", "attempt": "1", "mode": "address-review", "pr": str(pr),
+                           "identity": BOT}
     # The same head asked again (a review comment of the same review): no second round.
     rc = hub.pr_payload("pull_request_review_comment.created", pr,
                         **{"comment.user.login": MAINTAINER, "sender.login": MAINTAINER})
