@@ -23,7 +23,7 @@ def tick(
             ctx.output.emit({**tick_cmd.to_json(r)})
             return
         for label, keys in (("lease expired", r.expired), ("escalated", r.escalated), ("re-queued", r.requeued),
-                            ("needs-human", r.needs_human)):
+                            ("needs-human", r.needs_human), ("round never ended (stage expired)", r.stale_rounds)):
             for k in keys:
                 ctx.output.info(f"{label}: {k}")
         for k, what in r.changes.items():

@@ -4,7 +4,9 @@
 - overdue tasks: one escalation comment per deadline (marker) and priority one step up;
 - failed tasks: back in the queue after exponential backoff; after `claims.max_attempts`,
   `needs-human`;
-- blocked/unblocked labels and the status comment brought up to date.
+- blocked/unblocked labels and the status comment brought up to date;
+- remediation rounds whose run never reported an end within the dispatch's lease plus the agent's
+  timeout: marked stale, so the PR's stage moves on (orchestrator.pr_record.expire_rounds).
 
 Idempotent: a second run right after the first finds nothing to do and writes nothing.
 """
@@ -28,6 +30,7 @@ from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.orchestrator.actions import log_action
 from agentops.orchestrator.claims import comment_rows, withdraw
 from agentops.orchestrator.mirror import reflect
+from agentops.orchestrator.pr_record import expire_rounds
 from agentops.orchestrator.readiness import evaluate
 from agentops.orchestrator.relations import close_finished_epics, mirror_dependencies
 from agentops.orchestrator.release import post_release, record_release
@@ -48,10 +51,12 @@ class TickResult:
     requeued: tuple[str, ...] = ()
     needs_human: tuple[str, ...] = ()
     changes: dict[str, list[str]] = field(default_factory=dict)
+    stale_rounds: tuple[str, ...] = ()  # "owner/repo pr-N key" of rounds whose run never ended
 
     @property
     def changed(self) -> bool:
-        return bool(self.expired or self.escalated or self.requeued or self.needs_human or self.changes)
+        return bool(self.expired or self.escalated or self.requeued or self.needs_human or self.changes
+                    or self.stale_rounds)
 
 
 def expire_leases(ctx: Context, key: str, t: dict[str, Any]) -> bool:
@@ -159,7 +164,9 @@ def _tick(options: TickOptions, ctx: Context) -> TickResult:
                 needs_human.append(key)
     for key, done in close_finished_epics(ctx, tasks).items():
         changes.setdefault(key, []).extend(done)
-    result = TickResult(repos, tuple(expired), tuple(escalated), tuple(requeued), tuple(needs_human), changes)
+    stale = [f"{repo} {what}" for repo in repos for what in expire_rounds(ctx, repo)]
+    result = TickResult(repos, tuple(expired), tuple(escalated), tuple(requeued), tuple(needs_human), changes,
+                        tuple(stale))
     if result.changed:
         # Read back our own writes now, so the next tick starts from a 304 and changes nothing.
         for repo in repos:
@@ -171,4 +178,4 @@ def _tick(options: TickOptions, ctx: Context) -> TickResult:
 def to_json(r: TickResult) -> dict[str, Any]:
     return {"repos": list(r.repos), "expired": list(r.expired), "escalated": list(r.escalated),
             "requeued": list(r.requeued), "needs_human": list(r.needs_human), "changes": r.changes,
-            "changed": r.changed}
+            "stale_rounds": list(r.stale_rounds), "changed": r.changed}

@@ -12,6 +12,7 @@ pipeline figures and every view's stage read, domain.review_metrics and domain.s
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -114,3 +115,44 @@ def unknown_mergeability(ctx: Context, repo: str) -> list[int]:
             if isinstance(pr, int) and not isinstance(pr, bool):
                 out.append(pr)
     return sorted(out)
+
+
+def expire_rounds(ctx: Context, repo: str) -> list[str]:
+    """Rounds the router dispatched whose run never reported an end (lost, or never started) within
+    the dispatch's lease plus the round agent's own timeout, the longest a started run can take:
+    marked `finished` and `stale`, so the PR's stage stops saying "fixing CI" or "resolving
+    conflicts" for a run that will never come. Returns "pr-N key" for each one marked. The round
+    still counts against `code.max_rounds` (it was dispatched)."""
+    from agentops.domain.stage import running_rounds
+    from agentops.domain.timeutil import parse_time
+
+    timeouts = {a.name: a.timeout_s for a in ctx.config.agents}
+    default_s = max(timeouts.values(), default=1800)
+    now = ctx.clock()
+
+    def overdue(r: Any) -> bool:
+        at = parse_time(r.get("at"))
+        budget = dt.timedelta(minutes=ctx.config.claims.lease_minutes,
+                              seconds=timeouts.get(str(r.get("agent")), default_s))
+        return at is not None and at + budget <= now
+
+    out: list[str] = []
+    for name, rec in ctx.store.records(docs.progress(repo)).items():
+        pr = rec.get("pr")
+        if not name.startswith("pr-") or not isinstance(pr, int) or isinstance(pr, bool):
+            continue
+        keys = {str(r.get("key")) for r in running_rounds(rec) if overdue(r)}
+        if not keys:
+            continue
+
+        def mark(rec: dict[str, Any], keys: set[str] = keys) -> bool:
+            log = [dict(e) for e in rec.get("rounds_log") or [] if isinstance(e, dict)]
+            for e in log:
+                if str(e.get("key")) in keys and not e.get("finished"):
+                    e.update(finished=True, stale=iso(now))
+            rec["rounds_log"] = log
+            return True
+
+        _update(ctx, repo, pr, mark)
+        out.extend(f"pr-{pr} {k}" for k in sorted(keys))
+    return out
