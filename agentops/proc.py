@@ -23,7 +23,9 @@ _CHUNK = 64 * 1024
 
 ALWAYS_SCRUBBED = ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
                    "AGENTOPS_APP_PRIVATE_KEY", "AGENTOPS_APP_PRIVATE_KEY_FILE", "ACTIONS_RUNTIME_TOKEN",
-                   "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+                   "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                   # The composite action's push-token input, for `state sync` (agentops.git.pushauth).
+                   "AGENTOPS_PUSH_TOKEN", "AGENTOPS_TOKEN")
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,18 @@ def merge_cmd(
     execute(ctx, body, render)
 
 
+def _git_token(ctx: Any) -> str | None:
+    """The GitHub token agentops uses, or None when none is configured: the user's own git
+    credentials (a helper, ssh) may still serve the push."""
+    from agentops.errors import AgentOpsError
+
+    try:
+        token: str | None = ctx.github.git_token()
+    except AgentOpsError:
+        return None
+    return token
+
+
 @state_app.command("sync")
 def sync_cmd(
     message: Annotated[str | None, typer.Option("--message", "-m", help="Commit message.")] = None,
@@ -112,10 +124,11 @@ def sync_cmd(
     ctx = make_context(json_mode=json)
 
     def body() -> Any:
+        from agentops.git.pushauth import token_for
         from agentops.git.sync import sync_state
 
         return sync_state(ctx.root, ctx.state_dir, message=message, remote=remote, branch=branch,
-                          retries=retries, sleep=ctx.sleep)
+                          retries=retries, sleep=ctx.sleep, token_for=token_for(ctx.env, lambda: _git_token(ctx)))
 
     def render(res: Any) -> None:
         if json:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentops.errors import AgentOpsError, BadInput
-from agentops.git.runner import git
+from agentops.git.runner import GitAuth, git
 
 
 class GitFailed(AgentOpsError):
@@ -52,9 +52,10 @@ def run(repo: Repo, *args: str, check: bool = True) -> str:
     return res.stdout
 
 
-def try_run(repo: Repo, *args: str) -> tuple[int, str, str]:
-    """(status, stdout, stderr) without raising, for commands whose failure is information."""
-    res = git(args, cwd=repo.working_tree_dir)
+def try_run(repo: Repo, *args: str, auth: GitAuth | None = None) -> tuple[int, str, str]:
+    """(status, stdout, stderr) without raising, for commands whose failure is information.
+    `auth` is for a network command only (see agentops.git.runner)."""
+    res = git(args, cwd=repo.working_tree_dir, auth=auth)
     return (res.returncode if res.returncode is not None else 1), res.stdout, (res.error or res.stderr)
 
 

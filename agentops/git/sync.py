@@ -17,6 +17,7 @@ from typing import Any
 
 from agentops.errors import BadInput, Unavailable, WorkFailed
 from agentops.git import GitFailed, open_repo, run, try_run
+from agentops.git.runner import GitAuth
 
 DRIVER_NAME = "agentops"
 DRIVER_LABEL = "agentops state record merge"
@@ -189,11 +190,31 @@ def _backoff(attempt: int) -> float:
     return float(min(0.2 * 2 ** (attempt - 1), 3.0) + random.uniform(0, 0.2))
 
 
+def _auth(repo: Any, remote: str, which: str | None,
+          token_for: Callable[[str], str | None] | None) -> GitAuth | None:
+    """The credential for `remote`'s push (`--push`) or fetch URL. `git remote get-url` applies
+    `insteadOf`, so the URL checked is the one git will contact."""
+    if token_for is None:
+        return None
+    status, out, _ = try_run(repo, "remote", "get-url", "--all", *([which] if which else []), remote)
+    urls = [u.strip() for u in out.splitlines() if u.strip()] if status == 0 else []
+    # A remote with several push URLs gets the one header for all of them: only when each one
+    # is owed that same token.
+    tokens = {token_for(u) for u in urls}
+    token = tokens.pop() if len(tokens) == 1 else None
+    return GitAuth(urls[0], token) if token else None
+
+
 def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | None = None,
                remote: str = "origin", branch: str | None = None, retries: int = 5,
-               sleep: Callable[[float], None] | None = None, lock_timeout: float = 30.0) -> SyncResult:
+               sleep: Callable[[float], None] | None = None, lock_timeout: float = 30.0,
+               token_for: Callable[[str], str | None] | None = None) -> SyncResult:
     """Exit 3 (Unavailable) when the push keeps failing or the state stays locked by another
-    agentops process for `lock_timeout` seconds: both are worth retrying later."""
+    agentops process for `lock_timeout` seconds: both are worth retrying later.
+
+    `token_for(url)` gives the token for the remote's push or fetch URL, or None. It reaches git
+    only through the runner's GitAuth, for that one push or fetch (https URLs only); a CI job
+    checks out without a persisted credential, so without it the push has none."""
     import time
 
     if retries < 1:
@@ -225,10 +246,11 @@ def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | N
     changed = commit is not None
 
     tracking = f"refs/remotes/{remote}/{branch}"
+    push_auth, fetch_auth = _auth(repo, remote, "--push", token_for), _auth(repo, remote, None, token_for)
     merges = 0
     last_error = ""
     for attempt in range(1, retries + 1):
-        status, out, err = try_run(repo, "push", remote, f"HEAD:refs/heads/{branch}")
+        status, out, err = try_run(repo, "push", remote, f"HEAD:refs/heads/{branch}", auth=push_auth)
         if status == 0:
             return SyncResult(repo=str(root), remote=remote, branch=branch, committed=changed, commit=commit,
                               pushed=True, attempts=attempt, merges=merges, head=run(repo, "rev-parse", "HEAD"))
@@ -236,7 +258,8 @@ def sync_state(repo_path: str | Path, state_dir: str | Path, *, message: str | N
         if attempt == retries:
             break
         pause(_backoff(attempt))
-        status, _, ferr = try_run(repo, "fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}")
+        status, _, ferr = try_run(repo, "fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}",
+                                  auth=fetch_auth)
         if status != 0:
             last_error = _last_line(ferr, "fetch failed")
             continue

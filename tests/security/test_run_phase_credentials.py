@@ -1,7 +1,8 @@
 """`test --phase run` runs the pull request's code: it must fetch the PR without handing the gates
 any credential. Here the operator's clone holds a persisted credential in .git/config (what
 actions/checkout writes unless persist-credentials is false) and the CI step hands git a token
-through GIT_CONFIG_* (what agentops's composite action does). A hostile gate looks everywhere it
+through GIT_CONFIG_* (what a CI step may do) and agentops a token as AGENTOPS_PUSH_TOKEN (what
+agentops's composite action does). A hostile gate looks everywhere it
 can: its environment, `git config --list` and .git/config of its checkout and of every folder
 above it, every /proc/*/environ. It finds neither value, in any form, in both sandbox modes."""
 
@@ -73,7 +74,7 @@ def test_the_run_phase_gates_reach_no_credential(vault: Vault, tmp_path: Path, m
     # the CI step's token for git, through the environment
     action = "AUTHORIZATION: basic " + base64.b64encode(f"x-access-token:{ACTION}".encode()).decode()
     step_env = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader",
-                "GIT_CONFIG_VALUE_0": action}
+                "GIT_CONFIG_VALUE_0": action, "AGENTOPS_PUSH_TOKEN": ACTION}
     for k, v in step_env.items():
         monkeypatch.setenv(k, v)
     ctx = vault.ctx(AGENTOPS_SANDBOX=sandbox, AGENTOPS_SANDBOX_WRITABLE=str(tmp_path), **step_env)
