@@ -85,12 +85,17 @@ def test_doctor_reports_the_isolation_in_effect(tmp_path: Path) -> None:
 
 def test_the_reaper_ends_a_daemon_the_command_left_behind(tmp_path: Path) -> None:
     pidfile = tmp_path / "daemon.pid"
+    # The command returns only once its daemon is up (the pid file is the event): on a busy machine the
+    # reaper could otherwise end the daemon before it wrote its pid, which proves nothing either way.
     daemon = ("import os, sys, time\n"
               "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-              f"        open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n        time.sleep(300)\n"
-              "    os._exit(0)\n")
+              f"        open({str(pidfile) + '.tmp'!r}, 'w').write(str(os.getpid()))\n"
+              f"        os.rename({str(pidfile) + '.tmp'!r}, {str(pidfile)!r})\n        time.sleep(600)\n"
+              "    os._exit(0)\n"
+              f"while not os.path.exists({str(pidfile)!r}):\n    time.sleep(0.01)\n")
     reaper = Path(__file__).resolve().parents[2] / "agentops" / "reaper.py"
-    done = subprocess.run([sys.executable, str(reaper), "--", sys.executable, "-c", daemon], timeout=60)
+    done = subprocess.run([sys.executable, str(reaper), "--", sys.executable, "-c", daemon],
+                          timeout=600)  # a hang guard, not a timing
     assert done.returncode == 0
     pid = int(pidfile.read_text())
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
