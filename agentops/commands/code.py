@@ -620,9 +620,9 @@ def _refuse_secrets(s: _Session, number: int, branch: str, sha: str, hits: list[
     return _fail(s, number, "needs-human", reason, branch=branch, commit=sha)
 
 
-def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
-    from agentops.context import parse_repo
-
+def _bundle_files(options: CodeOptions) -> tuple[Path, Path]:
+    """The agent phase's two files in the bundle folder: regular files (no links), the git bundle
+    within its size cap. Both publish phases read nothing else from the folder."""
     folder = Path(str(options.bundle))
     meta, commits = folder / BUNDLE_JSON, folder / BUNDLE_GIT
     for f in (meta, commits):
@@ -630,6 +630,13 @@ def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
             raise BadInput(f"{f}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
     if commits.stat().st_size > MAX_GIT_BUNDLE:
         raise BadInput(f"{commits}: larger than {MAX_GIT_BUNDLE} bytes")
+    return meta, commits
+
+
+def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
+    from agentops.context import parse_repo
+
+    meta, commits = _bundle_files(options)
     facts = parse_code_bundle(str(meta), meta.read_bytes())
     if options.repo and parse_repo(options.repo).lower() != facts.repo.lower():
         raise BadInput(f"{meta}: field 'repo' is {facts.repo}, not {options.repo}")
@@ -652,7 +659,7 @@ def _publish_bundle(ctx: Context, options: CodeOptions) -> CodeResult:
     s.rec.update(issue=facts.issue, repo=facts.repo, agent=agent.name, backend=s.backend, branch=facts.branch,
                  status="running", reason=None)
     s.save()
-    transcript = "transcript.log" if (folder / "transcript.log").is_file() else None
+    transcript = "transcript.log" if (meta.parent / "transcript.log").is_file() else None
     _record_cost(s, facts.issue, None, "code", facts.cost_usd, facts.turns, facts.run)
     return _publish(s, issue, order.acceptance, facts, commits, steps, done, None, transcript=transcript)
 
@@ -904,13 +911,7 @@ def _publish_round(ctx: Context, options: CodeOptions, kind: str) -> CodeResult:
     pushed and the round recorded. Nothing from the repository or the bundle is executed."""
     from agentops.context import parse_repo
 
-    folder = Path(str(options.bundle))
-    meta, commits = folder / BUNDLE_JSON, folder / BUNDLE_GIT
-    for f in (meta, commits):
-        if not f.is_file() or f.is_symlink():
-            raise BadInput(f"{f}: missing (or not a regular file)", hint="pass the folder `--phase agent` wrote")
-    if commits.stat().st_size > MAX_GIT_BUNDLE:
-        raise BadInput(f"{commits}: larger than {MAX_GIT_BUNDLE} bytes")
+    meta, commits = _bundle_files(options)
     facts = parse_round_bundle(str(meta), meta.read_bytes())
     repo = parse_repo(options.repo) if options.repo else ctx.repo()
     for field_name, got, want in (("repo", facts.repo.lower(), repo.lower()), ("pr", facts.pr, options.pr),
