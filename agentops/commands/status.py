@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agentops.context import Context
@@ -32,6 +34,7 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     # Status reads no setting, but a missing or broken config named with -c / AGENTOPS_CONFIG is bad input
     # here as in every other command (yaml is imported only when a config file is actually there).
     _ = ctx.config
+    _check_state_dir(ctx.state_dir)
     store = ctx.store
     tasks = []
     counts: dict[str, int] = {}
@@ -61,6 +64,32 @@ def run(options: StatusOptions, ctx: Context) -> StatusResult:
     incidents = _open_incidents(store.read_log(docs.INCIDENTS))
     return StatusResult(state_dir=str(ctx.state_dir), tasks=tasks, task_counts=counts, agents=agents,
                         deployments=deployments, open_incidents=incidents, backlogs=backlogs)
+
+
+def _check_state_dir(path: Path) -> None:
+    """Status only reads, so a state folder not created yet is an empty queue; but one that can
+    never exist (a file in the way, /proc, a folder nobody may write) is bad input, exit 2 as in
+    every command that writes, never an empty queue that looks like "nothing to do"."""
+    from agentops.errors import StateError
+
+    if path.exists():
+        if not path.is_dir():
+            raise StateError(str(path), "the state folder is a file",
+                             hint="point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) at a folder")
+        return
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        why = f"{parent} is not a folder"
+    elif not os.access(parent, os.W_OK | os.X_OK):
+        why = f"{parent} is not writable, so the state folder can never be created"
+    elif os.statvfs(parent).f_blocks == 0:  # proc, sysfs, cgroup: no storage, mkdir fails
+        why = f"{parent} is a virtual file system, so the state folder can never be created"
+    else:
+        return
+    raise StateError(str(path), f"cannot read state: {why}",
+                     hint="point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) somewhere writable")
 
 
 def _is_task_key(key: str) -> bool:

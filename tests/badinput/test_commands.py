@@ -70,16 +70,26 @@ def test_rejected_flag_is_exit_2_and_writes_nothing(world: dict[str, Any], args:
 STATE_DIRS: list[tuple[str, str]] = [
     ("proc", "/proc/nope"),
     ("under-a-file", "/etc/hostname/state"),
+    ("a-file", "/etc/hostname"),
 ]
-STATE_COMMANDS = [["tasks"], ["plan"], ["claim", "--agent", "a1"], ["tick"], ["scout"], ["report", "--offline"]]
+STATE_COMMANDS = [["tasks"], ["plan"], ["claim", "--agent", "a1"], ["tick"], ["scout"], ["report", "--offline"],
+                  ["status"], ["status", "--json"]]
 
 
-@pytest.mark.parametrize("command", STATE_COMMANDS, ids=[c[0] for c in STATE_COMMANDS])
+@pytest.mark.parametrize("command", STATE_COMMANDS, ids=["-".join(c) for c in STATE_COMMANDS])
 @pytest.mark.parametrize("state_dir", [s[1] for s in STATE_DIRS], ids=[s[0] for s in STATE_DIRS])
 def test_impossible_state_dir_is_exit_2_naming_it(world: dict[str, Any], state_dir: str, command: list[str]) -> None:
     out = _run(world, *command, env={"AGENTOPS_STATE_DIR": state_dir})
     assert out.code == 2, out.text
     assert state_dir in out.stderr, out.stderr
+
+
+def test_status_of_a_state_folder_not_created_yet_is_an_empty_queue(world: dict[str, Any], tmp_path: Path) -> None:
+    # The fail-closed check above must not turn a fresh checkout (no state/ yet) into an error.
+    fresh = tmp_path / "fresh" / "state"
+    out = _run(world, "status", "--json", env={"AGENTOPS_STATE_DIR": str(fresh)})
+    assert out.code == 0, out.text
+    assert json.loads(out.stdout)["tasks"] == [] and not fresh.exists()
 
 
 # -- scout: nothing read is never "0 findings" ----------------------------------------------------------
