@@ -190,14 +190,18 @@ def _root(
 def make_context(*, json_mode: bool = False, repo: str | None = None) -> Context:
     # Imported here, not at the top: `agentops --help` never builds a context.
     import os
+    import sys
 
     from agentops.context import Context
     from agentops.output import Output
-    from agentops.proc import held_credentials
 
     # Credentials a command shed from its environ before running untrusted code (proc.shed_credentials).
+    # Only a process that shed them holds any, and it imported agentops.proc to do so: a command
+    # that never did (status) does not pay for importing it.
+    proc = sys.modules.get("agentops.proc")
+    held: dict[str, str] = proc.held_credentials() if proc is not None else {}
     out = Output(json_mode=json_mode or bool(_GLOBAL["json"]), quiet=bool(_GLOBAL["quiet"]),
-                 verbose=bool(_GLOBAL["verbose"]), fields=_GLOBAL["fields"], env={**os.environ, **held_credentials()})
+                 verbose=bool(_GLOBAL["verbose"]), fields=_GLOBAL["fields"], env={**os.environ, **held})
     out.redactor.add_env(out.env)
     return Context(env=out.env, output=out, config_path=_GLOBAL["config"], repo_flag=repo)
 

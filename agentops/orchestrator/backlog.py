@@ -18,8 +18,8 @@ from agentops.domain.backlog_scope import (
     from_record,
     scope_keys,
 )
-from agentops.domain.claims import iso
 from agentops.domain.taskkey import natural_key
+from agentops.domain.timeutil import iso
 from agentops.errors import BadInput, StateError
 from agentops.orchestrator.pipeline import has_review_agent
 from agentops.state import docs
@@ -79,7 +79,7 @@ def _parsed(ctx: Context, key: str, rec: Mapping[str, Any] | None) -> ActiveBack
 
 def start_backlog(ctx: Context, repo: str, selection: Selection) -> tuple[ActiveBacklog, ActiveBacklog | None]:
     """(the backlog now active, the one it replaced)."""
-    new = ActiveBacklog(repo, selection, iso(ctx.clock()), ctx.worker_id)
+    new = ActiveBacklog(repo, selection, iso(ctx.clock().replace(microsecond=0), timespec="seconds"), ctx.worker_id)
     old: list[ActiveBacklog | None] = []
 
     def upd(d: Any) -> None:
