@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixture modules import each other (agents imports github): marked before any is imported, each is
+# loaded with pytest's assertion rewriting (rich failure messages) instead of a warning that it was not.
+pytest.register_assert_rewrite("tests.fixtures")
 pytest_plugins = sorted(
     f"tests.fixtures.{p.stem}" for p in (Path(__file__).parent / "fixtures").glob("*.py") if p.stem != "__init__"
 )

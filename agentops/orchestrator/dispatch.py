@@ -28,7 +28,7 @@ from agentops.domain.claims import iso
 from agentops.domain.markers import make_marker
 from agentops.domain.timeutil import parse_time as parse_iso
 from agentops.domain.workorder import ANY_AGENT
-from agentops.errors import GitHubError, NotFound, RateLimited, Unavailable
+from agentops.errors import AgentOpsError, BadInput, GitHubError, NotFound, RateLimited, Unavailable
 from agentops.github.trust import is_login
 from agentops.state import docs
 
@@ -234,7 +234,15 @@ def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent:
         # Refused before acting: take the record back so the next event dispatches this run.
         _withdraw(ctx, repo, first_id)
         raise
-    except (Unavailable, GitHubError) as exc:
+    except (NotFound, GitHubError, Unavailable) as exc:
+        if _refused(exc):
+            # A 4xx answer is GitHub refusing to start the run, and it refuses every task alike (no
+            # such workflow, no workflow_dispatch trigger, an input the file does not declare: a
+            # workflow older than this agentops; a token without actions: write). Take the marker
+            # back, so no attempt is spent on a run that never started, and stop with the cause
+            # instead of failing every task in turn.
+            _withdraw(ctx, repo, first_id)
+            raise _refusal(ctx, exc, key, repo, ref, inputs) from None
         # GitHub may have started the run before the answer was lost: never ask twice. If no
         # claim shows up within a lease, expire_dispatches counts the attempt as failed.
         sent = False
@@ -244,6 +252,26 @@ def dispatch_one(ctx: Context, repo: str, key: str, t: Mapping[str, Any], agent:
     log_action(ctx, agent=agent, repo=repo, issue=number, action="dispatch", result="ok" if sent else "uncertain",
                details={"attempt": attempt, "mode": mode, "pr": pr, "comment": first_id})
     return Dispatched(key, number, attempt, agent, mode, pr, sent)
+
+
+def _refused(exc: AgentOpsError) -> bool:
+    """GitHub answered 4xx: it did not start the run (5xx or no answer: it may have)."""
+    if isinstance(exc, NotFound):
+        return True
+    status = exc.status if isinstance(exc, GitHubError) else None
+    return status is not None and 400 <= status < 500 and status != 429
+
+
+def _refusal(ctx: Context, exc: AgentOpsError, key: str, repo: str, ref: str, inputs: Mapping[str, str]) -> BadInput:
+    workflow = ctx.config.dispatch.workflow
+    if isinstance(exc, GitHubError) and exc.status == 403:
+        hint = "the token that dispatches needs `actions: write` on the repository"
+    else:
+        hint = (f"{workflow} on {ref} must be the one `agentops init` writes for this version, declaring the "
+                f"inputs the dispatcher sends ({', '.join(sorted(inputs))}): run `agentops init`, then commit "
+                "and push .github/workflows (`agentops init --check` compares them)")
+    return BadInput(f"dispatch of {key}: GitHub refused to start {workflow} on {repo}@{ref}: {exc.message}",
+                    hint=hint)
 
 
 def _withdraw(ctx: Context, repo: str, comment_id: int) -> None:

@@ -136,6 +136,11 @@ class BareRepo:
         infos = _parse_log(out) if code == 0 else []
         return infos[0] if infos else None
 
+    def file_at(self, sha: str, path: str) -> str | None:
+        """A file's text at a commit; None when the commit has no such file."""
+        code, out = self.run("cat-file", "blob", f"{sha}:{path}", check=False)
+        return out if code == 0 else None
+
     def list_files(self, sha: str, folder: str) -> list[str]:
         code, out = self.run("ls-tree", "--name-only", f"{sha}:{folder}", check=False)
         return out.splitlines() if code == 0 and out else []

@@ -22,6 +22,7 @@ from agentops.sandbox.routes_apps import app_json
 from agentops.sandbox.routes_core import load_repo, viewer
 from agentops.sandbox.shapes import commit_json, minimal_repo_json, user_json
 from agentops.sandbox.state import State
+from agentops.sandbox.workflow_inputs import refusal
 
 if TYPE_CHECKING:
     from agentops.sandbox.server import Emulator
@@ -282,6 +283,11 @@ def dispatch(emu: Emulator, req: Request) -> Response:
     inputs = data.get("inputs") or {}
     if not isinstance(inputs, dict):
         raise validation({"resource": "WorkflowDispatch", "field": "inputs", "code": "invalid"})
+    # The workflow file as the ref has it (a workflow only registered in the emulator has none).
+    text = repo.bare.file_at(repo.bare.resolve_ref(ref) or "", wf.path)
+    why = refusal(text, inputs) if text is not None else None
+    if why is not None:
+        raise validation(message=why)
     repo.dispatches.append(Dispatch(wf.id, wf.path, ref, inputs, viewer(req), emu.state.clock()))
     if data.get("return_run_details") is not True:
         return Response(204)

@@ -21,6 +21,7 @@ from agentops.events.router import RouteResult
 from agentops.settings import AgentConfig, ClaimsConfig, Config, DispatchConfig
 from tests.fixtures.dag_driver import fixture, put
 from tests.fixtures.github import make_test_context
+from tests.fixtures.workflows import CODE_WORKFLOW
 
 REPO = "octo/app"
 BOT = "agentops-bot"
@@ -99,7 +100,7 @@ class Hub:
 
 @pytest.fixture
 def hub(emulator: Any, gh: Any, tmp_path: Path) -> Hub:
-    emulator.state.create_repo(REPO, files={"README.md": "# app\n", f".github/workflows/{WORKFLOW}": "on: {}\n"})
+    emulator.state.create_repo(REPO, files={"README.md": "# app\n", f".github/workflows/{WORKFLOW}": CODE_WORKFLOW})
     emulator.state.set_permission(REPO, BOT, "admin")
     for login, perm in ((MAINTAINER, "write"), (STRANGER, None)):
         emulator.state.add_user(login)

@@ -10,12 +10,14 @@ import pytest
 
 from agentops.domain.claims import NEEDS_HUMAN_LABEL
 from agentops.domain.markers import find_marker
+from agentops.errors import BadInput
 from agentops.events.payload import parse_event
 from agentops.events.router import Router
 from agentops.events.rules import RULES, match
 from agentops.state import docs
+from tests.fixtures.workflows import CODE_WORKFLOW
 
-from .conftest import BOT, MAINTAINER, REPO, STRANGER, Hub, config, fixture
+from .conftest import BOT, MAINTAINER, REPO, STRANGER, WORKFLOW, Hub, config, fixture
 
 
 def agent_pr(hub: Hub, issue: int, *, body: str | None = None) -> int:
@@ -23,7 +25,7 @@ def agent_pr(hub: Hub, issue: int, *, body: str | None = None) -> int:
     bare = hub.state.repo(REPO).bare
     if bare.resolve(f"refs/heads/{branch}") is None:
         bare.set_ref(f"refs/heads/{branch}", bare.resolve("refs/heads/main"))
-    bare.commit_files(branch, {"README.md": "# app\n", ".github/workflows/agentops-code.yml": "on: {}\n",
+    bare.commit_files(branch, {"README.md": "# app\n", ".github/workflows/agentops-code.yml": CODE_WORKFLOW,
                                f"t{issue}.txt": "x\n"}, "work")
     return int(hub.state.create_pull(REPO, f"Task {issue}", head=branch, body=body or f"Closes #{issue}", author=BOT))
 
@@ -118,6 +120,26 @@ def test_dispatch_failing_after_github_acted_is_not_repeated(hub: Hub) -> None:
     assert [d.sent for d in r.dispatched] == [False]
     hub.deliver("issues", hub.issue_payload("edited", n))
     assert len(code_dispatches(hub, n)) == 1  # GitHub started it once; we never asked twice
+
+
+def test_workflow_older_than_the_dispatcher_is_refused_without_spending_an_attempt(hub: Hub) -> None:
+    # A repository that upgraded agentops but kept its old code workflow (no `identity` input):
+    # GitHub answers 422 and starts nothing. The router says why and how to fix it (exit 2), takes
+    # its dispatch marker back and spends no attempt; once `init`'s file is pushed, attempt 1 goes out.
+    old = CODE_WORKFLOW.split("      identity:")[0]
+    assert "identity" not in old and "workflow_dispatch" in old
+    hub.state.repo(REPO).bare.commit_files("main", {f".github/workflows/{WORKFLOW}": old}, "an older workflow")
+    n = hub.task("Add a thing")
+    with pytest.raises(BadInput) as err:
+        hub.deliver("issues", hub.issue_payload("opened", n))
+    assert err.value.exit_code == 2
+    assert 'Unexpected inputs provided: ["identity"]' in err.value.message and WORKFLOW in err.value.message
+    assert "agentops init" in (err.value.hint or "")
+    assert not hub.dispatches()
+    assert not [c for c in hub.gh.list_comments(REPO, n) if find_marker(c.body, "dispatch")]
+    hub.state.repo(REPO).bare.commit_files("main", {f".github/workflows/{WORKFLOW}": CODE_WORKFLOW}, "agentops init")
+    hub.deliver("issues", hub.issue_payload("edited", n))
+    assert [(d["inputs"]["issue"], d["inputs"]["attempt"]) for d in code_dispatches(hub)] == [(str(n), "1")]
 
 
 def test_lost_dispatch_costs_one_attempt_then_goes_again(hub: Hub) -> None:

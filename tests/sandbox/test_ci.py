@@ -7,6 +7,7 @@ from typing import Any
 
 import github
 import pytest
+import requests
 
 from agentops.sandbox.server import Emulator
 from tests.fixtures.emulator import pygithub_client
@@ -57,7 +58,8 @@ def test_check_runs_and_workflow_runs(emulator: Emulator, emulator_github: Any) 
 
 
 def test_dispatch_is_recorded(emulator: Emulator, emulator_github: Any) -> None:
-    emulator.state.create_repo(REPO, files={".github/workflows/deploy.yml": "on: workflow_dispatch\n"})
+    emulator.state.create_repo(REPO, files={".github/workflows/deploy.yml":
+                                            "on: {workflow_dispatch: {inputs: {environment: {type: string}}}}\n"})
     repo = emulator_github.get_repo(REPO)
     wf = repo.get_workflow("deploy.yml")
     assert wf.path == ".github/workflows/deploy.yml"
@@ -67,6 +69,43 @@ def test_dispatch_is_recorded(emulator: Emulator, emulator_github: Any) -> None:
     assert emulator.state.dispatches(REPO)[0]["workflow"] == ".github/workflows/deploy.yml"
     with pytest.raises(github.UnknownObjectException):
         repo.get_workflow("nope.yml")
+
+
+DECLARED = """name: code
+on:
+  workflow_dispatch:
+    inputs:
+      issue: {required: true, type: number}
+      mode: {required: false, type: string, default: code}
+      agent: {required: true, type: string, default: any}
+"""
+
+
+@pytest.mark.parametrize(("text", "inputs", "message"), [
+    (DECLARED, {"issue": "1", "identity": "me"}, 'Unexpected inputs provided: ["identity"]'),
+    (DECLARED, {"mode": "code"}, "Required input 'issue' not provided"),
+    ("on: {push: {}}\n", {}, "Workflow does not have 'workflow_dispatch' trigger"),
+    ("on: [push]\n", {}, "Workflow does not have 'workflow_dispatch' trigger"),
+    ("on: {{{ not yaml\n", {}, "Workflow does not have 'workflow_dispatch' trigger"),
+])
+def test_dispatch_checks_the_workflow_file_at_the_ref(emulator: Emulator, emulator_github: Any, text: str,
+                                                      inputs: dict[str, str], message: str) -> None:
+    # GitHub refuses (422, no run) what the workflow file on the ref does not accept; an older file
+    # on the branch than the dispatcher expects is exactly this.
+    emulator.state.create_repo(REPO, files={".github/workflows/code.yml": text})
+    resp = requests.post(f"{emulator.url}/repos/{REPO}/actions/workflows/code.yml/dispatches",
+                         headers={"Authorization": f"token {emulator.token}"}, json={"ref": "main", "inputs": inputs},
+                         timeout=30)
+    assert resp.status_code == 422 and resp.json()["message"] == message, resp.text
+    assert emulator.state.dispatches(REPO) == []
+    assert emulator_github.get_repo(REPO).get_workflow("code.yml").create_dispatch("main", inputs) is False
+
+
+def test_dispatch_with_declared_inputs_starts(emulator: Emulator, emulator_github: Any) -> None:
+    emulator.state.create_repo(REPO, files={".github/workflows/code.yml": DECLARED})
+    wf = emulator_github.get_repo(REPO).get_workflow("code.yml")
+    assert wf.create_dispatch("main", {"issue": "3"}) is True  # agent has a default; mode is optional
+    assert [d["inputs"] for d in emulator.state.dispatches(REPO)] == [{"issue": "3"}]
 
 
 def test_dependabot_alerts_filters_and_disabled(emulator: Emulator, emulator_github: Any) -> None:

@@ -9,6 +9,7 @@ import dataclasses
 from agentops.orchestrator.pr_record import unknown_mergeability
 from tests.events.conftest import REPO, WORKFLOW, Hub
 from tests.events.test_router import agent_pr, remediation_dispatches
+from tests.fixtures.workflows import CODE_WORKFLOW
 
 
 def _conflicting_prs(hub: Hub) -> tuple[int, int]:
@@ -17,7 +18,7 @@ def _conflicting_prs(hub: Hub) -> tuple[int, int]:
     bare = hub.state.repo(REPO).bare
     # Both change README.md differently: once #pa lands, #pb conflicts.
     for n, text in ((a, "# app A\n"), (b, "# app B\n")):  # commit_files writes the whole tree
-        bare.commit_files(f"agentops/{n}-task", {"README.md": text, f".github/workflows/{WORKFLOW}": "on: {}\n",
+        bare.commit_files(f"agentops/{n}-task", {"README.md": text, f".github/workflows/{WORKFLOW}": CODE_WORKFLOW,
                                                  f"t{n}.txt": "x\n"}, "readme")
     return pa, pb
 

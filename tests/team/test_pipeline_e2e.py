@@ -31,6 +31,7 @@ from agentops.settings import AgentConfig, ClaimsConfig, CodeConfig, Config, Dis
 from tests.events.conftest import fixture, form, put
 from tests.fixtures.github import make_test_context
 from tests.fixtures.gitrepo import git
+from tests.fixtures.workflows import CODE_WORKFLOW
 from tests.team.ci_logs import actions_log, real_pytest_failure
 from tests.team.pipeline_agents import install
 
@@ -44,7 +45,7 @@ NAMES = ("add", "mul", "dup", "div")
 class Pipeline:
     def __init__(self, emulator: Any, gh: Any, tmp: Path) -> None:
         self.emu, self.gh, self.tmp = emulator, gh, tmp
-        emulator.state.create_repo(REPO, files={"README.md": "# app\n", f".github/workflows/{WORKFLOW}": "on: {}\n"})
+        emulator.state.create_repo(REPO, files={"README.md": "# app\n", f".github/workflows/{WORKFLOW}": CODE_WORKFLOW})
         emulator.state.set_permission(REPO, BOT, "admin")
         # As GitHub: the first read of a PR after its base or head moved says mergeable null (still
         # computing); the conflict must be found anyway, never taken for "no conflicts".
