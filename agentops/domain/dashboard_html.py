@@ -25,7 +25,7 @@ from agentops.domain.dora import (
     MEDIUM,
     DoraTrend,
 )
-from agentops.domain.pipeline_render import backlog_rows, pipeline_rows, stage_summary
+from agentops.domain.pipeline_render import backlog_rows, pipeline_rows, stage_line, stage_summary
 from agentops.domain.report_render import EnvironmentReport, fmt_band, fmt_hours, fmt_pct, fmt_usd, week_label
 
 SECTIONS = ("agents", "queue", "pipeline", "dag", "dora", "spend", "incidents", "flaky")
@@ -162,6 +162,9 @@ def _pipeline(d: Dashboard) -> str:
     r = d.report
     figures = _table([("measure", "title"), ("value", "")], [[_e(a), _e(b)] for a, b in pipeline_rows(r.pipeline)])
     summary = f'<p class="muted">Backlog by stage: {_e(stage_summary(r.backlog))}</p>'
+    # Each backlog `agentops play` keeps active (what events and tick start), as the other forms show it.
+    summary += "".join(f'<p>Active backlog of {_e(b["repo"])} ({_e(b["selection"])}, since {_e(b["started_at"])}): '
+                       f'{_e(b["tasks"])} tasks: {_e(stage_line(b["stages"]))}</p>' for b in r.backlogs)
     rows = [[_e(k), f'<span title="{_e(t)}">{_e(t)}</span>', _e(s), _e(a), _e(p), _e(n)]
             for k, t, s, a, p, n in backlog_rows(r.backlog)]
     table = _table([("task", "who"), ("title", "title"), ("stage", "status"), ("agent", "who hide-narrow"),

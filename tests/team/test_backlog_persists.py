@@ -91,6 +91,18 @@ def test_status_and_report_show_the_backlog_by_stage(hub: Hub) -> None:
     assert rb["stages"] == {"authoring": 1, "queued": 1}
     assert "Active backlog of octo/app (label sprint-1" in r.markdown and "2 tasks: queued 1 · authoring 1" in r.markdown
 
+    # The dashboard page shows it too (the label comes from a maintainer, but it is escaped like any text).
+    from html.parser import HTMLParser
+
+    from agentops.commands.report import dashboard_html
+
+    page, texts = dashboard_html(hub.ctx(), r.report), []
+    parser = HTMLParser()
+    parser.handle_data = texts.append  # type: ignore[method-assign]
+    parser.feed(page)
+    assert "Active backlog of octo/app (label sprint-1, since " in "".join(texts)
+    assert "2 tasks: queued 1 · authoring 1" in "".join(texts)
+
 
 def test_stop_takes_no_selection(hub: Hub) -> None:
     with pytest.raises(BadInput):
