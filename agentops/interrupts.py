@@ -46,6 +46,15 @@ def _raise_pending() -> None:
         raise exc
 
 
+def _in_exec(frame: FrameType | None) -> bool:
+    """Interrupted in the top level of code run by exec() or eval() of a string (dataclasses and
+    namedtuple build their methods that way, during an import): CPython marks a KeyboardInterrupt
+    that leaves such code as unhandled for good, and the process then ends itself with SIGINT (-2)
+    instead of our exit code, however the exception was caught. A signal there waits for the next
+    safe point too. (Only the frame the signal landed in: those strings only define functions.)"""
+    return frame is not None and frame.f_code.co_filename == "<string>" and frame.f_code.co_name == "<module>"
+
+
 @contextmanager
 def shielded(*, hold: bool = False) -> Iterator[None]:
     """A section a signal must not cut: a signal that arrives inside is raised at its end (only
@@ -79,9 +88,10 @@ def raising(make: Make = _interrupt, signals: tuple[signal.Signals, ...] = (sign
         yield
         return
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
         exc = make(signum)
-        if _state.held or (_state.depth and _state.pending is None):
+        first = _state.pending is None
+        if _state.held or (_state.depth and first) or (first and _in_exec(frame)):
             if _state.pending is None:  # the first signal decides; a later one is the same request
                 _state.pending = exc
             return

@@ -212,10 +212,16 @@ def execute(ctx: Context, fn: Callable[[], T], render: Callable[[T], int | None]
     `render` returns the exit code (None = 0). Expected errors never show a traceback. Fields asked
     for with `--json FIELD,...` are checked before the body runs, so a typo writes nothing.
     """
+    from agentops import interrupts
+
     try:
         _check_fields(ctx)
-        result = fn()
-        code = render(result) if render else None
+        # Ctrl-C and SIGTERM stop every command at a safe point (between writes, with its cleanup
+        # run), the result's printing included: a SIGTERM there used to kill the process outright
+        # (no "interrupted", exit -15) and a Ctrl-C could cut a table in half.
+        with interrupts.raising():
+            result = fn()
+            code = render(result) if render else None
     except AgentOpsError as exc:
         out = ctx.output
         out.error(exc.message, hint=exc.hint)

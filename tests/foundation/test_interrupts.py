@@ -8,10 +8,16 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import typer
 
 from agentops import interrupts
+from agentops.cli import execute
+from agentops.context import Context
 from agentops.output import Output
 
 
@@ -78,3 +84,58 @@ def test_a_second_signal_cuts_a_write_that_never_ends_but_not_a_cleanup() -> Non
         os.kill(os.getpid(), signal.SIGINT)
         done.append("cleanup finished")
     assert done == ["cleanup finished"]
+
+
+class _Ended(Exception):
+    """What the process would have done with the signal outside a safe section: SIGTERM's default
+    action ends it on the spot (exit -15, no "interrupted", no cleanup)."""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_command_prints_its_result_stops_it_at_a_safe_point(sig: signal.Signals,
+                                                                             tmp_path: Path) -> None:
+    # A full run of the suite caught it: the demo's SIGTERM landed after its own safe section ended,
+    # while it printed its summary table, and the process died with -15 instead of exit 130.
+    def outside(_signum: int, _frame: object) -> None:
+        raise _Ended
+
+    previous = signal.signal(sig, outside)
+    try:
+        stream = _SignalsMidWrite("row 2", sig)
+        ctx = Context(env={}, cwd=tmp_path, output=Output(err=stream, env={}))
+
+        def render(_: None) -> None:
+            for i in range(1, 4):
+                ctx.output.info(f"row {i}")
+
+        with pytest.raises(typer.Exit) as exited:
+            execute(ctx, lambda: None, render)
+        assert exited.value.exit_code == 130
+        assert stream.getvalue() == "row 1\nrow 2\nerror: interrupted\n"
+        assert signal.getsignal(sig) is outside  # the command's handlers are gone once it returns
+    finally:
+        signal.signal(sig, previous)
+
+
+def test_a_signal_inside_exec_string_code_waits_and_the_exit_code_survives(tmp_path: Path) -> None:
+    # Found by the demo interrupt test under load: SIGTERM landed while a lazy import built a
+    # dataclass (exec of a string); the KeyboardInterrupt left that exec, CPython marked it unhandled,
+    # and the process ended with -2 after printing "error: interrupted" and choosing exit 130. The
+    # signal is sent from inside the exec'd code itself, so it lands there every time.
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "import sys\n"
+        "from agentops import interrupts\n"
+        "from agentops.output import Output\n"
+        "out = Output(env={})\n"
+        "try:\n"
+        "    with interrupts.raising():\n"
+        "        exec('import os, signal\\nos.kill(os.getpid(), signal.SIGTERM)\\nx = [i for i in range(3)]\\n', {})\n"
+        "        out.info('after exec')\n"
+        "        out.info('never')\n"
+        "except KeyboardInterrupt:\n"
+        "    out.info('interrupted')\n"
+        "    sys.exit(130)\n")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 130, (res.returncode, res.stderr)
+    assert res.stderr.splitlines() == ["after exec", "interrupted"], res.stderr
