@@ -71,11 +71,11 @@ def _check_state_dir(path: Path) -> None:
     never exist (a file in the way, /proc, a folder nobody may write) is bad input, exit 2 as in
     every command that writes, never an empty queue that looks like "nothing to do"."""
     from agentops.errors import StateError
+    from agentops.state.lock import STATE_DIR_HINT
 
     if path.exists():
         if not path.is_dir():
-            raise StateError(str(path), "the state folder is a file",
-                             hint="point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) at a folder")
+            raise StateError(str(path), "the state folder is a file", hint=STATE_DIR_HINT)
         return
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
@@ -88,8 +88,7 @@ def _check_state_dir(path: Path) -> None:
         why = f"{parent} is a virtual file system, so the state folder can never be created"
     else:
         return
-    raise StateError(str(path), f"cannot read state: {why}",
-                     hint="point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) somewhere writable")
+    raise StateError(str(path), f"cannot read state: {why}", hint=STATE_DIR_HINT)
 
 
 def _is_task_key(key: str) -> bool:

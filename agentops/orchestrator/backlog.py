@@ -79,7 +79,7 @@ def _parsed(ctx: Context, key: str, rec: Mapping[str, Any] | None) -> ActiveBack
 
 def start_backlog(ctx: Context, repo: str, selection: Selection) -> tuple[ActiveBacklog, ActiveBacklog | None]:
     """(the backlog now active, the one it replaced)."""
-    new = ActiveBacklog(repo, selection, iso(ctx.clock().replace(microsecond=0), timespec="seconds"), ctx.worker_id)
+    new = ActiveBacklog(repo, selection, iso(ctx.clock(), timespec="seconds"), ctx.worker_id)
     old: list[ActiveBacklog | None] = []
 
     def upd(d: Any) -> None:

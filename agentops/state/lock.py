@@ -18,10 +18,12 @@ def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
+STATE_DIR_HINT = "point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) somewhere writable"
+
+
 def unwritable(path: Path, exc: OSError) -> StateError:
     """A state folder that cannot be created or written (read-only, /proc, a file in the way, full disk)."""
-    return StateError(str(path), f"cannot write state: {exc.strerror or exc}",
-                      hint="point AGENTOPS_STATE_DIR (or run from a checkout whose state/ folder is) somewhere writable")
+    return StateError(str(path), f"cannot write state: {exc.strerror or exc}", hint=STATE_DIR_HINT)
 
 
 @contextmanager
